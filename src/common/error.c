@@ -50,6 +50,13 @@ int wb_error_prefix(wb_error *err, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, err->message, sizeof old);
-    snprintf(err->message, sizeof err->message, "%s: %s", prefix, old);
+    /* Assemble by hand: snprintf("%s: %s") of two full buffers trips -Wformat-truncation. */
+    size_t plen = strnlen(prefix, sizeof err->message - 3);
+    memcpy(err->message, prefix, plen);
+    memcpy(err->message + plen, ": ", 2);
+    size_t room = sizeof err->message - plen - 3;
+    size_t olen = strnlen(old, room);
+    memcpy(err->message + plen + 2, old, olen);
+    err->message[plen + 2 + olen] = '\0';
     return -1;
 }
