@@ -45,6 +45,7 @@ struct wb_table {
     uint32_t max;            /* declared max, or UINT32_MAX without one */
     bool has_max;
     uint8_t elem_type;       /* WB_FUNCREF or WB_EXTERNREF */
+    struct wb_table *next_in_store; /* store.c's list (elems is a second block to free) */
 };
 
 struct wb_global {
@@ -112,10 +113,13 @@ struct wb_store {
     /* canonical signatures (store.c) */
     wb_functype *sig_types;
     uint32_t nsigs, sig_cap;
+    uint32_t *sig_buckets;   /* open-addressing hash of sig ids + 1 (0 = empty) */
+    uint32_t sig_nbuckets;   /* a power of two, or 0 before the first intern */
 
     /* owned objects, freed by wb_store_free() */
     wb_instance *instances;
     wb_memory *memories;
+    wb_table *tables;
     void **allocs;           /* funcs, tables, globals, copied types: freed in bulk */
     size_t nallocs, alloc_cap;
 };
