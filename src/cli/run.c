@@ -22,6 +22,7 @@
 
 #include "commands.h"
 #include "options.h"
+#include "run_container.h"
 #include "wasmbox/engine.h"
 #include "wasmbox/wasi.h"
 
@@ -359,6 +360,10 @@ int cmd_run(int argc, char **argv)
 {
     wb_run_options o;
     wb_error err = {0};
+    /* --restart and --stop-timeout only mean something to a container; the
+     * container module takes them out of argv before the common flags are parsed. */
+    if (wb_cli_run_take_container_flags(&argc, argv) != 0)
+        return EXIT_WASMBOX;
     if (wb_run_options_parse(argc, argv, &o, &err) < 0) {
         wb_run_options_free(&o);
         fprintf(stderr, "wasmbox: run: %s (see 'wasmbox run --help')\n", err.message);

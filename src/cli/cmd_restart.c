@@ -1,0 +1,63 @@
+/*
+ * cmd_restart.c — `wasmbox restart [-t N] CONTAINER...`: stop (as `stop -t N`),
+ * then start again under a new supervisor, detached.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "commands.h"
+#include "run_container.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: wasmbox restart [OPTIONS] CONTAINER [CONTAINER...]\n"
+               "\n"
+               "Restart one or more containers.\n"
+               "\n"
+               "Options:\n"
+               "  -t, --time N     Seconds to wait for it to stop before killing it\n"
+               "  -h, --help       Print this help\n");
+}
+
+int cmd_restart(int argc, char **argv)
+{
+    static const struct option longs[] = {{"time", required_argument, NULL, 't'},
+                                          {"timeout", required_argument, NULL, 't'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
+    int timeout = -1, c;
+    optind = 1;
+    while ((c = wb_ctr_cli_getopt(argc, argv, ":t:h", longs)) != -1) {
+        char *end;
+        switch (c) {
+        case 't':
+            timeout = (int)strtol(optarg, &end, 10);
+            if (!*optarg || *end || timeout < 0)
+                return wb_ctr_cli_usage(argv[0], "invalid --time value");
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            return WB_CTR_CLI_USAGE;
+        }
+    }
+    if (optind >= argc)
+        return wb_ctr_cli_usage(argv[0], "\"restart\" requires at least 1 argument");
+    int status = 0;
+    for (int i = optind; i < argc; i++) {
+        char id[WB_CTR_ID_LEN + 1];
+        wb_error err = {0};
+        if (wb_ctr_cli_resolve(argv[i], id) < 0) {
+            status = WB_CTR_CLI_FAIL;
+            continue;
+        }
+        if (wb_container_restart(NULL, id, timeout, &err) < 0) {
+            status = wb_ctr_cli_fail(&err);
+            continue;
+        }
+        printf("%s\n", argv[i]);
+        fflush(stdout);
+    }
+    return status;
+}
