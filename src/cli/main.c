@@ -33,7 +33,8 @@ static void usage(FILE *out)
                  "\n"
                  "Commands:\n");
     for (const wb_command *c = wb_commands; c->name; c++)
-        fprintf(out, "  %-10s %s\n", c->name, c->summary);
+        if (c->summary)
+            fprintf(out, "  %-10s %s\n", c->name, c->summary);
     fprintf(out, "\nRun 'wasmbox COMMAND --help' for more information on a command.\n");
 }
 
