@@ -6,12 +6,17 @@
  * moves them: the callee's frame starts where the caller left the arguments (no
  * copy), its results come back in the same slots, and the caller's ip, fp and
  * function are saved in a 3-slot record between the callee's locals and its
- * operand stack. A host
- * function call, and the compiled tier's native code later, are the only C calls.
+ * operand stack. A host function call, and the compiled tier's native code later,
+ * are the only C calls.
  *
  * Dispatch: each code word that starts an instruction is the address of its
  * handler label; a handler ends by jumping to the next one (vmbreak). The loop is
- * written once with Lua-style macros (vmdispatch / vmcase / vmbreak).
+ * written once with Lua-style macros (vmdispatch / vmcase / vmbreak). Hot pairs
+ * of instructions have a handler of their own (interp_super.h).
+ *
+ * Interruption: loop back-edges (the BRL_* branches and br_table) and calls poll
+ * the store's interrupt flag; `fuel_on` folds the fuel test into the same branch,
+ * so an unlimited store pays one load and one test per back-edge.
  *
  * Traps are values: a handler that traps makes a wb_trap naming the running
  * function and leaves through `out`, which restores the store's execution state.
@@ -107,6 +112,8 @@
         vmbreak;                                                                               \
     } while (0)
 
+#include "interp_super.h"
+
 #ifdef WB_INTERP_PROFILE
 /* Development aid (build with -DWB_INTERP_PROFILE): counts executed instructions and
  * pairs of consecutive instructions, and prints the hottest at exit. This is how
@@ -132,9 +139,18 @@ static void profile_report(void)
                 rows[n++][1] = i * WB_IOP_COUNT_ + j;
                 total += profile_pairs[i][j];
             }
+    static uint64_t ops[WB_IOP_COUNT_][2];
+    for (unsigned j = 0; j < WB_IOP_COUNT_; j++) {
+        ops[j][1] = j;
+        for (unsigned i = 0; i < WB_IOP_COUNT_; i++)
+            ops[j][0] += profile_pairs[i][j];
+    }
+    qsort(ops, WB_IOP_COUNT_, sizeof ops[0], profile_cmp);
     qsort(rows, n, sizeof rows[0], profile_cmp);
     fprintf(stderr, "interp profile: %llu instructions\n", (unsigned long long)total);
-    for (size_t k = 0; k < n && k < 40; k++)
+    for (size_t k = 0; k < WB_IOP_COUNT_ && k < 25 && ops[k][0]; k++)
+        fprintf(stderr, "%6.2f%%  %s\n", 100.0 * ops[k][0] / total, wb_iop_name(ops[k][1]));
+    for (size_t k = 0; k < n && k < 70; k++)
         fprintf(stderr, "%6.2f%%  %-18s %s\n", 100.0 * rows[k][0] / total,
                 wb_iop_name(rows[k][1] / WB_IOP_COUNT_), wb_iop_name(rows[k][1] % WB_IOP_COUNT_));
 }
@@ -205,14 +221,27 @@ static wb_val *args_end(wb_val *args, const wb_functype *ft)
     vmcase(I32_##NAME##_K) { SET32(1, (T32)U64(2) OP (T32)ip[3]); NEXT(4); }                   \
     vmcase(I64_##NAME) { SET32(1, (T64)U64(2) OP (T64)U64(3)); NEXT(4); }                      \
     vmcase(I64_##NAME##_K) { SET32(1, (T64)U64(2) OP (T64)ip[3]); NEXT(4); }                   \
-    vmcase(BR_I32_##NAME) { if ((T32)U64(1) OP (T32)U64(2)) JUMP(3); NEXT(4); }                \
-    vmcase(BR_I32_##NAME##_K) { if ((T32)U64(1) OP (T32)ip[2]) JUMP(3); NEXT(4); }             \
-    vmcase(BR_I64_##NAME) { if ((T64)U64(1) OP (T64)U64(2)) JUMP(3); NEXT(4); }                \
-    vmcase(BR_I64_##NAME##_K) { if ((T64)U64(1) OP (T64)ip[2]) JUMP(3); NEXT(4); }             \
-    vmcase(BRL_I32_##NAME) { if ((T32)U64(1) OP (T32)U64(2)) JUMP_POLL(3); NEXT(4); }          \
-    vmcase(BRL_I32_##NAME##_K) { if ((T32)U64(1) OP (T32)ip[2]) JUMP_POLL(3); NEXT(4); }       \
-    vmcase(BRL_I64_##NAME) { if ((T64)U64(1) OP (T64)U64(2)) JUMP_POLL(3); NEXT(4); }          \
-    vmcase(BRL_I64_##NAME##_K) { if ((T64)U64(1) OP (T64)ip[2]) JUMP_POLL(3); NEXT(4); }
+    vmcase(BR_I32_##NAME) { BRC_(0, T32, OP, JUMP); NEXT(4); }                                 \
+    vmcase(BR_I32_##NAME##_K) { BRCK_(0, T32, OP, JUMP); NEXT(4); }                            \
+    vmcase(BR_I64_##NAME) { BRC_(0, T64, OP, JUMP); NEXT(4); }                                 \
+    vmcase(BR_I64_##NAME##_K) { BRCK_(0, T64, OP, JUMP); NEXT(4); }                            \
+    vmcase(BRL_I32_##NAME) { BRC_(0, T32, OP, JUMP_POLL); NEXT(4); }                           \
+    vmcase(BRL_I32_##NAME##_K) { BRCK_(0, T32, OP, JUMP_POLL); NEXT(4); }                      \
+    vmcase(BRL_I64_##NAME) { BRC_(0, T64, OP, JUMP_POLL); NEXT(4); }                           \
+    vmcase(BRL_I64_##NAME##_K) { BRCK_(0, T64, OP, JUMP_POLL); NEXT(4); }
+
+/* Instructions that also appear in superinstructions (interp_super.h). */
+#define PLAIN(NAME)                                                                            \
+    vmcase(NAME) {                                                                             \
+        OPB_##NAME(0);                                                                         \
+        NEXT(1 + NOPS_##NAME);                                                                 \
+    }
+#define SUPER_HANDLER_(X, a, b)                                                                \
+    vmcase(a##__##b) {                                                                         \
+        OPB_##a(0);                                                                            \
+        OPB_##b(NOPS_##a);                                                                     \
+        NEXT(1 + NOPS_##a + NOPS_##b);                                                         \
+    }
 
 /* Binary integer operators with an optional immediate form: x, y are the operands. */
 #define IBIN(NAME, T, SET, EXPR)                                                               \
@@ -223,6 +252,8 @@ static wb_val *args_end(wb_val *args, const wb_functype *ft)
     }
 #define IBINK(NAME, T, SET, EXPR)                                                              \
     IBIN(NAME, T, SET, EXPR)                                                                   \
+    IBIN_K(NAME, T, SET, EXPR)
+#define IBIN_K(NAME, T, SET, EXPR)                                                             \
     vmcase(NAME##_K) {                                                                         \
         T x = (T)U64(2), y = (T)ip[3];                                                         \
         SET(1, EXPR);                                                                          \
@@ -266,15 +297,12 @@ static wb_val *args_end(wb_val *args, const wb_functype *ft)
     }
 #define LOAD(NAME, T, WIDEN)                                                                   \
     vmcase(NAME) {                                                                             \
-        T v;                                                                                   \
-        memcpy(&v, mem + (uint64_t)U32(2) + ip[3], sizeof v);                                  \
-        SLOT(1) = WIDEN;                                                                       \
+        LOAD_(0, T, WIDEN);                                                                    \
         NEXT(4);                                                                               \
     }
 #define STORE(NAME, T)                                                                         \
     vmcase(NAME) {                                                                             \
-        T v = (T)U64(3);                                                                       \
-        memcpy(mem + (uint64_t)U32(1) + ip[2], &v, sizeof v);                                  \
+        STORE_(0, T);                                                                          \
         NEXT(4);                                                                               \
     }
 
@@ -310,6 +338,7 @@ static wb_trap *run(wb_store *s, const wb_func *f, wb_val *slots, const void *co
 
     /* operands of do_call / enter */
     struct wb_code *code = NULL;
+    wb_word *cache = NULL;
     const wb_func *callee = f;
     wb_val *nfp = slots;
     const wb_word *ret_ip = exit_code;
@@ -321,8 +350,8 @@ static wb_trap *run(wb_store *s, const wb_func *f, wb_val *slots, const void *co
     vmcase(BR) JUMP(1);
     vmcase(BRL) JUMP_POLL(1);
     vmcase(BR_NZ) { if (U32(1)) JUMP(2); NEXT(3); }
-    vmcase(BR_Z) { if (!U32(1)) JUMP(2); NEXT(3); }
-    vmcase(BRL_NZ) { if (U32(1)) JUMP_POLL(2); NEXT(3); }
+    PLAIN(BR_Z)
+    PLAIN(BRL_NZ)
     vmcase(BRL_Z) { if (!U32(1)) JUMP_POLL(2); NEXT(3); }
     vmcase(BR_TABLE) {
         uint64_t i = U32(1);
@@ -331,7 +360,7 @@ static wb_trap *run(wb_store *s, const wb_func *f, wb_val *slots, const void *co
         JUMP_POLL(3 + i);
     }
     vmcase(RET0) RETURN_FROM(ip[1], (void)0);
-    vmcase(RET1) RETURN_FROM(ip[1], fp[0] = SLOT(2));
+    PLAIN(RET1)
     vmcase(RETN) RETURN_FROM(ip[1], {
         const wb_val *src = fp + ip[2];
         for (uint64_t i = 0, n = ip[3]; i < n; i++)
@@ -343,23 +372,7 @@ static wb_trap *run(wb_store *s, const wb_func *f, wb_val *slots, const void *co
         ret_ip = ip + 3;
         goto do_call;
     }
-    /* A call to a function of this module: its code (shared by every instance of the
-     * module) is cached in the instruction, so the call skips the wb_func lookups. */
-    vmcase(CALL_LOCAL) {
-        code = (struct wb_code *)(uintptr_t)__atomic_load_n(&ip[1], __ATOMIC_ACQUIRE);
-        callee = inst->funcs[ip[2]];
-        nfp = fp + ip[3];
-        ret_ip = ip + 4;
-        if (LIKELY(code != NULL && atomic_load_explicit(&code->native, memory_order_relaxed) == NULL))
-            goto enter;
-        if (!code) {
-            code = code_of(callee, &trap);
-            if (!code)
-                goto out;
-            __atomic_store_n((wb_word *)(uintptr_t)&ip[1], (wb_word)(uintptr_t)code, __ATOMIC_RELEASE);
-        }
-        goto do_call;
-    }
+    PLAIN(CALL_LOCAL)
     vmcase(CALL_INDIRECT) {
         const wb_table *tab = inst->tables[ip[2]];
         uint32_t i = U32(4);
@@ -378,9 +391,9 @@ static wb_trap *run(wb_store *s, const wb_func *f, wb_val *slots, const void *co
     }
 
     /* ---- data movement -------------------------------------------------------- */
-    vmcase(COPY) { SLOT(1) = SLOT(2); NEXT(3); }
-    vmcase(CONST) { SLOT(1) = ip[2]; NEXT(3); }
-    vmcase(SELECT) { SLOT(1) = U32(2) ? SLOT(3) : SLOT(4); NEXT(5); }
+    PLAIN(COPY)
+    PLAIN(CONST)
+    PLAIN(SELECT)
     vmcase(GLOBAL_GET) { SLOT(1) = inst->globals[ip[2]]->value; NEXT(3); }
     vmcase(GLOBAL_SET) { inst->globals[ip[1]]->value = SLOT(2); NEXT(3); }
 
@@ -398,18 +411,25 @@ static wb_trap *run(wb_store *s, const wb_func *f, wb_val *slots, const void *co
     UNOP(I32_EQZ, SET32(1, U32(2) == 0))
     UNOP(I64_EQZ, SET32(1, U64(2) == 0))
 
-    IBINK(I32_ADD, uint32_t, SET32, x + y)
+    PLAIN(I32_ADD)
+    PLAIN(I32_ADD_K)
     IBIN(I32_SUB, uint32_t, SET32, x - y)
-    IBINK(I32_MUL, uint32_t, SET32, x * y)
-    IBINK(I32_AND, uint32_t, SET32, x & y)
+    PLAIN(I32_MUL)
+    IBIN_K(I32_MUL, uint32_t, SET32, x * y)
+    IBIN(I32_AND, uint32_t, SET32, x & y)
+    PLAIN(I32_AND_K)
     IBINK(I32_OR, uint32_t, SET32, x | y)
-    IBINK(I32_XOR, uint32_t, SET32, x ^ y)
-    IBINK(I32_SHL, uint32_t, SET32, x << (y & 31))
+    PLAIN(I32_XOR)
+    PLAIN(I32_XOR_K)
+    IBIN(I32_SHL, uint32_t, SET32, x << (y & 31))
+    PLAIN(I32_SHL_K)
     IBINK(I32_SHR_S, uint32_t, SET32, wb_sar32(x, y))
-    IBINK(I32_SHR_U, uint32_t, SET32, x >> (y & 31))
+    IBIN(I32_SHR_U, uint32_t, SET32, x >> (y & 31))
+    PLAIN(I32_SHR_U_K)
     IBIN(I32_ROTL, uint32_t, SET32, wb_rotl32(x, y))
     IBIN(I32_ROTR, uint32_t, SET32, wb_rotr32(x, y))
-    IBINK(I64_ADD, uint64_t, SET64, x + y)
+    PLAIN(I64_ADD)
+    PLAIN(I64_ADD_K)
     IBIN(I64_SUB, uint64_t, SET64, x - y)
     IBINK(I64_MUL, uint64_t, SET64, x * y)
     IBINK(I64_AND, uint64_t, SET64, x & y)
@@ -579,18 +599,18 @@ static wb_trap *run(wb_store *s, const wb_func *f, wb_val *slots, const void *co
     UNOP(F64_PROMOTE_F32, SETF64(1, (double)F32(2)))
 
     /* ---- memory: no bounds checks, the guard region faults ---------------------------------- */
-    LOAD(LD32, uint32_t, v)
+    PLAIN(LD32)
     LOAD(LD64, uint64_t, v)
     LOAD(LD8_S32, int8_t, (uint32_t)(int32_t)v)
-    LOAD(LD8_U, uint8_t, v)
-    LOAD(LD16_S32, int16_t, (uint32_t)(int32_t)v)
+    PLAIN(LD8_U)
+    PLAIN(LD16_S32)
     LOAD(LD16_U, uint16_t, v)
     LOAD(LD8_S64, int8_t, (uint64_t)(int64_t)v)
     LOAD(LD16_S64, int16_t, (uint64_t)(int64_t)v)
     LOAD(LD32_S64, int32_t, (uint64_t)(int64_t)v)
     STORE(ST8, uint8_t)
     STORE(ST16, uint16_t)
-    STORE(ST32, uint32_t)
+    PLAIN(ST32)
     STORE(ST64, uint64_t)
     vmcase(MEM_SIZE) { SET32(1, inst->memories[0]->pages); NEXT(2); }
     vmcase(MEM_GROW) {
@@ -657,7 +677,19 @@ static wb_trap *run(wb_store *s, const wb_func *f, wb_val *slots, const void *co
     }
     vmcase(ELEM_DROP) { inst->elems[ip[1]].count = 0; NEXT(2); }
 
+    /* ---- superinstructions ------------------------------------------------------------- */
+    WB_SUPERS(SUPER_HANDLER_, _)
+
     /* ---- calls ------------------------------------------------------------------------- */
+call_local_slow: /* CALL_LOCAL without cached code, or with native code */
+    if (!code) {
+        code = code_of(callee, &trap);
+        if (!code)
+            goto out;
+        __atomic_store_n(cache, (wb_word)(uintptr_t)code, __ATOMIC_RELEASE);
+    }
+    goto do_call;
+
     /* the general call: host functions, native code, first translation */
 do_call:
     if (UNLIKELY(callee->host != NULL)) {
@@ -704,7 +736,7 @@ enter:
         if (fuel_on < 0)
             TRAP(INTERRUPTED);
     }
-    if (UNLIKELY(nfp + code->frame_slots > stack_end))
+    if (UNLIKELY((size_t)(stack_end - nfp) < code->frame_slots))
         TRAP(STACK_EXHAUSTED);
     {
         wb_val *rec = nfp + code->record;

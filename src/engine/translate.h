@@ -37,8 +37,6 @@ struct wb_code {
     uint32_t nlocals;        /* declared locals, zeroed at entry: [nparams, nparams+nlocals) */
     uint32_t record;         /* = nparams + nlocals: where the call record goes */
     uint32_t frame_slots;    /* slots the frame needs: locals, record, operand stack */
-    wb_val *consts;          /* constant pool referenced by the code (may be NULL) */
-    uint32_t nconsts;
     _Atomic(wb_native_fn) native; /* NULL until a compiled tier supplies one */
 };
 

@@ -42,13 +42,15 @@ typedef struct tr_ctl {
 } tr_ctl;
 
 /* The last instruction emitted, while nothing else has been emitted after it and no
- * label has been bound: its result may still be retargeted to a local (local.set
- * folding) or the instruction replaced by a fused compare-and-branch. */
+ * label has been bound: it may become the first half of a superinstruction, its
+ * result may still be retargeted to a local (local.set folding), or a compare may
+ * be replaced by a fused compare-and-branch. */
 typedef struct tr_last {
-    bool valid;
-    wb_iop op;
-    size_t pos;  /* first word (the handler) */
-    size_t dpos; /* word holding the destination slot */
+    bool valid;   /* complete, and no label since */
+    bool has_dst; /* code[dpos] is its destination slot */
+    wb_iop op;    /* as emitted (a superinstruction if it was fused) */
+    size_t pos;   /* first word (the handler) */
+    size_t dpos;
 } tr_last;
 
 typedef struct tr {
@@ -72,6 +74,9 @@ typedef struct tr {
     size_t *relocs, nrelocs, relcap; /* words holding branch targets (code indices) */
 
     tr_last last;
+    tr_last prev;    /* `last` as it was when the last instruction began */
+    wb_iop cur_op;   /* the instruction being emitted (after pairing) */
+    size_t cur_pos;
     bool oom; /* an allocation failed: stop and report */
     bool bad; /* the body is not what validation promised: stop and report */
 } tr;
@@ -79,7 +84,8 @@ typedef struct tr {
 /* translate.c: emission and the stack model, used by translate_ops.c */
 void tr_put(tr *t, wb_word w);
 size_t tr_op(tr *t, wb_iop op);
-void tr_set_last(tr *t, wb_iop op, size_t pos, size_t dpos);
+void tr_set_last(tr *t, size_t dpos);
+void tr_done(tr *t);
 uint32_t tr_home(const tr *t, uint32_t height);
 uint32_t tr_push_stk(tr *t);
 void tr_push_const(tr *t, wb_val k);

@@ -83,7 +83,7 @@ static void emit_dab(tr *t, wb_iop op, uint32_t d, uint32_t a, const wb_word *b)
     tr_put(t, a);
     if (b)
         tr_put(t, *b);
-    tr_set_last(t, op, pos, pos + 1);
+    tr_set_last(t, pos + 1);
 }
 
 static void emit_words(tr *t, wb_iop op, const wb_word *w, unsigned n)
@@ -91,6 +91,7 @@ static void emit_words(tr *t, wb_iop op, const wb_word *w, unsigned n)
     tr_op(t, op);
     for (unsigned i = 0; i < n; i++)
         tr_put(t, w[i]);
+    tr_done(t);
 }
 
 static void unary(tr *t, wb_iop op)

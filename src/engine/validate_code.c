@@ -5,10 +5,10 @@
  * An operand stack of value-type bytes (0 = "unknown", the bottom type that
  * appears in unreachable code) and a stack of control frames, both reused from
  * body to body and grown by doubling: nothing is allocated per instruction.
- * Instructions are read with wb_read_instr() (opcodes.h), except the common
- * immediate-free numeric ones, which take a fast path straight from the table.
- * The guarantees a validated body gives to the translator are listed at the
- * top of validate.c.
+ * The frequent instructions are read in place by a threaded dispatch loop
+ * (run() below); everything else goes through wb_read_instr() (opcodes.h),
+ * the one authority on encodings. The guarantees a validated body gives to the
+ * translator are listed at the top of validate.c.
  */
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +33,7 @@ typedef struct vstate {
     uint8_t *vals;
     uint32_t nvals, vcap;
     vctl *ctls;
+    vctl *cur; /* &ctls[nctls - 1] */
     uint32_t nctls, ccap;
     uint8_t *locals; /* params then declared locals of the current function */
     uint32_t nlocals, lcap;
@@ -69,6 +70,8 @@ static bool fail_malformed(vstate *v, const uint8_t *at, const char *what)
 
 static bool fail_idx(vstate *v, const uint8_t *at, const char *what, uint32_t idx)
 {
+    if (v->bad) /* keep the first error (and its text in msg) */
+        return false;
     snprintf(v->msg, sizeof v->msg, "%s %u", what, idx);
     return fail(v, at, v->msg);
 }
@@ -78,18 +81,52 @@ static bool mismatch(vstate *v, const uint8_t *at)
     return fail(v, at, "type mismatch");
 }
 
+static const char *type_name(uint8_t t)
+{
+    switch (t) {
+    case WB_I32:
+        return "i32";
+    case WB_I64:
+        return "i64";
+    case WB_F32:
+        return "f32";
+    case WB_F64:
+        return "f64";
+    case WB_FUNCREF:
+        return "funcref";
+    case WB_EXTERNREF:
+        return "externref";
+    default:
+        return "?";
+    }
+}
+
+/* The spec's "type mismatch", with what was expected and found. */
+static bool mismatch_found(vstate *v, const uint8_t *at, uint8_t want, int got)
+{
+    if (v->bad)
+        return false;
+    if (got < 0)
+        snprintf(v->msg, sizeof v->msg, "type mismatch: expected %s but nothing is on the stack",
+                 type_name(want));
+    else
+        snprintf(v->msg, sizeof v->msg, "type mismatch: expected %s but found %s", type_name(want),
+                 type_name((uint8_t)got));
+    return fail(v, at, v->msg);
+}
+
 /* ---- the two stacks ---------------------------------------------------------------- */
 
 static bool grow_vals(vstate *v, uint64_t need)
 {
     if (need > WB_MAX_OPERAND_STACK)
-        return fail(v, v->bad_at, "operand stack too deep (implementation limit)");
+        return fail(v, NULL, "operand stack too deep (implementation limit)");
     uint32_t cap = v->vcap ? v->vcap : 64;
     while (cap < need)
         cap *= 2;
     uint8_t *vals = realloc(v->vals, cap);
     if (!vals)
-        return fail(v, v->bad_at, "out of memory");
+        return fail(v, NULL, "out of memory");
     v->vals = vals;
     v->vcap = cap;
     return true;
@@ -97,7 +134,7 @@ static bool grow_vals(vstate *v, uint64_t need)
 
 static inline vctl *top(vstate *v)
 {
-    return &v->ctls[v->nctls - 1];
+    return v->cur;
 }
 
 static inline bool push(vstate *v, uint8_t t)
@@ -123,9 +160,9 @@ static inline bool pop_expect(vstate *v, uint8_t want, const uint8_t *at)
 {
     vctl *c = top(v);
     if (UNLIKELY(v->nvals == c->height))
-        return c->unreachable ? true : mismatch(v, at);
+        return c->unreachable ? true : mismatch_found(v, at, want, -1);
     uint8_t t = v->vals[--v->nvals];
-    return LIKELY(t == want) || t == UNKNOWN ? true : mismatch(v, at);
+    return LIKELY(t == want) || t == UNKNOWN ? true : mismatch_found(v, at, want, t);
 }
 
 static inline bool pop_any(vstate *v, uint8_t *out, const uint8_t *at)
@@ -170,7 +207,7 @@ static bool push_ctl(vstate *v, uint16_t kind, const uint8_t *params, uint32_t n
         uint32_t cap = v->ccap ? v->ccap * 2 : 16;
         vctl *ctls = realloc(v->ctls, cap * sizeof *ctls);
         if (!ctls)
-            return fail(v, v->bad_at, "out of memory");
+            return fail(v, NULL, "out of memory");
         v->ctls = ctls;
         v->ccap = cap;
     }
@@ -180,6 +217,7 @@ static bool push_ctl(vstate *v, uint16_t kind, const uint8_t *params, uint32_t n
                                  .nresults = nr,
                                  .height = v->nvals,
                                  .kind = kind};
+    v->cur = &v->ctls[v->nctls - 1];
     return push_vals(v, params, np);
 }
 
@@ -192,6 +230,7 @@ static bool pop_ctl(vstate *v, vctl *out, const uint8_t *at)
         return mismatch(v, at);
     *out = *c;
     v->nctls--;
+    v->cur = v->nctls ? c - 1 : NULL;
     return true;
 }
 
@@ -354,7 +393,7 @@ static bool op_branch(vstate *v, const wb_instr *ins, const uint8_t *at)
         set_unreachable(v);
         return true;
     }
-    /* br_if: the label's types stay on the stack (target may move on push) */
+    /* br_if: what remains on the stack is typed by the label (2.0 rule) */
     if (!pop_expect(v, WB_I32, at) || !pop_vals(v, types, n, at))
         return false;
     return push_vals(v, types, n);
@@ -733,8 +772,11 @@ static bool run(vstate *v, const uint8_t *p, const uint8_t *end)
     } while (0)
 #define CHECK(ok)                                                                                  \
     do {                                                                                           \
-        if (UNLIKELY(!(ok)))                                                                       \
+        if (UNLIKELY(!(ok))) {                                                                     \
+            if (!v->bad_at) /* a failure that did not know where (stack growth) */                 \
+                v->bad_at = at;                                                                    \
             return false;                                                                          \
+        }                                                                                          \
     } while (0)
 
     NEXT(0);
@@ -839,9 +881,10 @@ static bool body(vstate *v, const wb_func_body *b)
         memcpy(v->locals + ft->nparams, b->local_types, b->nlocals);
     v->nlocals = n;
     v->nvals = v->nctls = 0;
-    v->bad_at = b->code;
-    if (!push_ctl(v, 0, NULL, 0, ft->results, ft->nresults))
+    if (!push_ctl(v, 0, NULL, 0, ft->results, ft->nresults)) {
+        v->bad_at = b->code;
         return false;
+    }
     return run(v, b->code, b->code_end);
 }
 
@@ -855,7 +898,9 @@ int wb_validate_code(const wb_module *m, uint32_t *failed, wb_error *err)
             continue;
         *failed = i;
         size_t off = (size_t)(v.bad_at - m->bytes);
-        if (v.bad_malformed)
+        if (strcmp(v.bad, "out of memory") == 0)
+            rc = wb_error_oom(err);
+        else if (v.bad_malformed)
             rc = wb_error_set(err, "malformed module: %s at offset 0x%zx", v.bad, off);
         else
             rc = wb_error_set(err, "invalid module: %s in function %u at offset 0x%zx", v.bad,
