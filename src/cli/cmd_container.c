@@ -104,6 +104,12 @@ int cmd_create(int argc, char **argv)
     return run_like(argc, argv, true);
 }
 
+static int start_one(const char *id, void *arg, wb_error *err)
+{
+    (void)arg;
+    return wb_container_start(NULL, id, err);
+}
+
 int cmd_start(int argc, char **argv)
 {
     static const struct option longs[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
@@ -119,22 +125,7 @@ int cmd_start(int argc, char **argv)
     }
     if (optind >= argc)
         return wb_ctr_cli_usage(argv[0], "\"start\" requires at least 1 argument");
-    int status = 0;
-    for (int i = optind; i < argc; i++) {
-        char id[WB_CTR_ID_LEN + 1];
-        wb_error err = {0};
-        if (wb_ctr_cli_resolve(argv[i], id) < 0) {
-            status = WB_CTR_CLI_FAIL;
-            continue;
-        }
-        if (wb_container_start(NULL, id, &err) < 0) {
-            status = wb_ctr_cli_fail(&err);
-            continue;
-        }
-        printf("%s\n", argv[i]);
-        fflush(stdout);
-    }
-    return status;
+    return wb_ctr_cli_each(argc, argv, optind, start_one, NULL);
 }
 
 int cmd_container_inspect(int argc, char **argv)

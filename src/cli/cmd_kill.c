@@ -53,6 +53,11 @@ static int parse_signal(const char *s)
     return -1;
 }
 
+static int kill_one(const char *id, void *arg, wb_error *err)
+{
+    return wb_container_kill(NULL, id, *(int *)arg, err);
+}
+
 int cmd_kill(int argc, char **argv)
 {
     static const struct option longs[] = {{"signal", required_argument, NULL, 's'},
@@ -77,20 +82,5 @@ int cmd_kill(int argc, char **argv)
     }
     if (optind >= argc)
         return wb_ctr_cli_usage(argv[0], "\"kill\" requires at least 1 argument");
-    int status = 0;
-    for (int i = optind; i < argc; i++) {
-        char id[WB_CTR_ID_LEN + 1];
-        wb_error err = {0};
-        if (wb_ctr_cli_resolve(argv[i], id) < 0) {
-            status = WB_CTR_CLI_FAIL;
-            continue;
-        }
-        if (wb_container_kill(NULL, id, sig, &err) < 0) {
-            status = wb_ctr_cli_fail(&err);
-            continue;
-        }
-        printf("%s\n", argv[i]);
-        fflush(stdout);
-    }
-    return status;
+    return wb_ctr_cli_each(argc, argv, optind, kill_one, &sig);
 }

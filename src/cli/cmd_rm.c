@@ -19,6 +19,11 @@ static void usage(FILE *f)
                "  -h, --help      Print this help\n");
 }
 
+static int remove_one(const char *id, void *arg, wb_error *err)
+{
+    return wb_container_remove(NULL, id, *(bool *)arg, err);
+}
+
 int cmd_rm(int argc, char **argv)
 {
     static const struct option longs[] = {{"force", no_argument, NULL, 'f'},
@@ -44,20 +49,5 @@ int cmd_rm(int argc, char **argv)
     }
     if (optind >= argc)
         return wb_ctr_cli_usage(argv[0], "\"rm\" requires at least 1 argument");
-    int status = 0;
-    for (int i = optind; i < argc; i++) {
-        char id[WB_CTR_ID_LEN + 1];
-        wb_error err = {0};
-        if (wb_ctr_cli_resolve(argv[i], id) < 0) {
-            status = WB_CTR_CLI_FAIL;
-            continue;
-        }
-        if (wb_container_remove(NULL, id, force, &err) < 0) {
-            status = wb_ctr_cli_fail(&err);
-            continue;
-        }
-        printf("%s\n", argv[i]);
-        fflush(stdout);
-    }
-    return status;
+    return wb_ctr_cli_each(argc, argv, optind, remove_one, &force);
 }

@@ -22,6 +22,11 @@ static void usage(FILE *f)
                "  -h, --help       Print this help\n");
 }
 
+static int stop_one(const char *id, void *arg, wb_error *err)
+{
+    return wb_container_stop(NULL, id, *(int *)arg, err);
+}
+
 int cmd_stop(int argc, char **argv)
 {
     static const struct option longs[] = {{"time", required_argument, NULL, 't'},
@@ -47,20 +52,5 @@ int cmd_stop(int argc, char **argv)
     }
     if (optind >= argc)
         return wb_ctr_cli_usage(argv[0], "\"stop\" requires at least 1 argument");
-    int status = 0;
-    for (int i = optind; i < argc; i++) {
-        char id[WB_CTR_ID_LEN + 1];
-        wb_error err = {0};
-        if (wb_ctr_cli_resolve(argv[i], id) < 0) {
-            status = WB_CTR_CLI_FAIL;
-            continue;
-        }
-        if (wb_container_stop(NULL, id, timeout, &err) < 0) {
-            status = wb_ctr_cli_fail(&err);
-            continue;
-        }
-        printf("%s\n", argv[i]);
-        fflush(stdout);
-    }
-    return status;
+    return wb_ctr_cli_each(argc, argv, optind, stop_one, &timeout);
 }

@@ -213,6 +213,26 @@ int wb_ctr_cli_resolve(const char *ref, char id[WB_CTR_ID_LEN + 1])
     return 0;
 }
 
+int wb_ctr_cli_each(int argc, char **argv, int first, wb_ctr_cli_action act, void *arg)
+{
+    int status = 0;
+    for (int i = first; i < argc; i++) {
+        char id[WB_CTR_ID_LEN + 1];
+        wb_error err = {0};
+        if (wb_ctr_cli_resolve(argv[i], id) < 0) {
+            status = WB_CTR_CLI_FAIL;
+            continue;
+        }
+        if (act(id, arg, &err) < 0) {
+            status = wb_ctr_cli_fail(&err);
+            continue;
+        }
+        printf("%s\n", argv[i]);
+        fflush(stdout);
+    }
+    return status;
+}
+
 void wb_ctr_cli_mem_size(uint64_t bytes, char *buf, size_t len)
 {
     static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};

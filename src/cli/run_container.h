@@ -42,6 +42,12 @@ int wb_ctr_cli_usage(const char *cmd, const char *msg);
 int wb_ctr_cli_getopt(int argc, char **argv, const char *shorts, const struct option *longs);
 /* Resolves a reference, printing the error on failure. */
 int wb_ctr_cli_resolve(const char *ref, char id[WB_CTR_ID_LEN + 1]);
+/* What stop, kill, rm, start and restart do to one container. */
+typedef int (*wb_ctr_cli_action)(const char *id, void *arg, wb_error *err);
+/* Applies `act` to each CONTAINER argument argv[first..argc), docker's way: every
+ * container is tried, each success prints the name as given, each failure one
+ * error line; returns 0 or WB_CTR_CLI_FAIL. */
+int wb_ctr_cli_each(int argc, char **argv, int first, wb_ctr_cli_action act, void *arg);
 /* docker's sizes in binary units for memory ("1.5MiB"). */
 void wb_ctr_cli_mem_size(uint64_t bytes, char *buf, size_t len);
 
