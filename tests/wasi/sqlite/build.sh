@@ -1,7 +1,7 @@
 #!/bin/sh
 # build.sh OUT_DIR WASI_CC DEMO.c — fetches the SQLite amalgamation that the npm
 # package better-sqlite3 ships (into OUT_DIR, once), and builds sqlite_demo twice:
-# natively (the oracle) and for wasm32-wasi. Exit 77 (CTest: skipped) when npm or
+# natively (the oracle) and for wasm32-wasi. Fails loudly (exit 1) when npm or
 # the registry cannot be reached.
 set -eu
 out=$1 cc=$2 demo=$3
@@ -9,10 +9,10 @@ PKG=better-sqlite3@12.11.1
 mkdir -p "$out"
 cd "$out"
 if [ ! -f sqlite3.c ]; then
-    command -v npm >/dev/null 2>&1 || { echo "npm not found: skipping"; exit 77; }
+    command -v npm >/dev/null 2>&1 || { echo "npm not found: cannot run the SQLite test" >&2; exit 1; }
     rm -rf pack && mkdir pack
     if ! (cd pack && npm pack "$PKG" --silent >/dev/null 2>&1); then
-        echo "npm pack $PKG failed (no registry?): skipping"; exit 77
+        echo "npm pack $PKG failed (no registry?): cannot run the SQLite test" >&2; exit 1
     fi
     tar -xzf pack/better-sqlite3-*.tgz -C pack package/deps/sqlite3/sqlite3.c package/deps/sqlite3/sqlite3.h
     mv pack/package/deps/sqlite3/sqlite3.h .

@@ -4,7 +4,7 @@
 # process), and compares every line with the native build's output.
 set -u
 wasmbox=$1 dir=$2
-[ -f "$dir/sqlite_demo.wasm" ] || { echo "sqlite_demo.wasm not built: skipping"; exit 77; }
+[ -f "$dir/sqlite_demo.wasm" ] || { echo "sqlite_demo.wasm not built: cannot run the SQLite test" >&2; exit 1; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/wasi-sqlite.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 mkdir "$T/wasm" "$T/native"
