@@ -13,6 +13,11 @@
  * may be shared by stores on several threads, and must outlive every instance
  * made from it.
  *
+ * Signals: the engine installs one SIGSEGV/SIGBUS handler (on first use) that
+ * turns a fault inside a guest memory's reservation into a trap and chains to the
+ * previous handler for every other fault. An embedder that installs its own
+ * handler afterwards must chain to the engine's the same way.
+ *
  * Values cross the API as 64-bit slots (wb_val): i32 in the low 32 bits, i64 as
  * is, f32/f64 as their IEEE bit patterns, references as opaque 64-bit handles
  * (0 is null; a funcref is a wb_func pointer; an externref is whatever nonzero
@@ -70,7 +75,7 @@ typedef struct wb_trap {
     wb_trap_kind kind;
     int exit_code;          /* WB_TRAP_EXIT only */
     uint32_t func_index;    /* function executing when it happened, UINT32_MAX if unknown */
-    char func_name[128];    /* from the name section, or "func[N]"; empty if unknown */
+    char func_name[128];    /* from the name section, or "wasm-function[N]"; empty if unknown */
     char message[256];      /* the spec's wording, e.g. "integer divide by zero" */
 } wb_trap;
 
