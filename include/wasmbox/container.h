@@ -114,6 +114,19 @@ int wb_container_create(const char *root, const wb_ctr_spec *spec, char id[WB_CT
 int wb_container_resolve(const char *root, const char *ref, char id[WB_CTR_ID_LEN + 1],
                          wb_error *err);
 
+/* ---- terminals (`run -t`) ------------------------------------------------------- */
+
+/* A pseudo-terminal for a program run in this process: *guest_fd is its slave side,
+ * for the program's stdout and stderr (and stdin when interactive). A thread copies
+ * what the program writes to `out` (-1: discarded) and, when interactive, `in` to the
+ * program (`in`, a terminal, is put in raw mode meanwhile); the pty follows the
+ * size of our terminal. */
+typedef struct wb_tty wb_tty;
+int wb_tty_open(int in, int out, bool interactive, wb_tty **tty, int *guest_fd, wb_error *err);
+/* After the program ended: closes guest_fd, copies the rest of its output,
+ * restores our terminal, frees. NULL is a no-op. */
+void wb_tty_close(wb_tty *tty);
+
 /* ---- lifecycle ------------------------------------------------------------------ */
 
 /* Starts a created or exited container under a new supervisor (no-op if running). */

@@ -5,6 +5,8 @@
  * only the environment asked for, volumes as preopened directories, published
  * ports as listening sockets), call _start, and exit with the program's status.
  * Anything else is an image, handed to the container side (wb_cli_run_image).
+ * With -t either runs with a pseudo-terminal as its stdout and stderr (and stdin
+ * with -i), relayed to ours (wb_tty_open).
  * Start-up is on the critical path of every container: nothing here reads or
  * allocates what the run does not need.
  */
@@ -23,6 +25,7 @@
 #include "commands.h"
 #include "options.h"
 #include "run_container.h"
+#include "wasmbox/container.h"
 #include "wasmbox/engine.h"
 #include "wasmbox/wasi.h"
 
@@ -47,10 +50,12 @@ static void run_help(void)
            "  -p, --publish [IP:]HOSTPORT:PORT  Listen on HOSTPORT; the program accepts\n"
            "                         connections on the fd after its preopened directories\n"
            "  -i, --interactive      Attach stdin (otherwise the program reads end-of-file)\n"
+           "  -t, --tty              Give the program a pseudo-terminal as its stdout and\n"
+           "                         stderr (and stdin with -i, which needs a terminal)\n"
            "  -m, --memory SIZE      Maximum linear memory (e.g. 64m, 1g)\n"
            "      --entrypoint NAME  Exported function to call instead of _start\n"
            "                         (for a .wasm file; --invoke is accepted too)\n"
-           "      --rm, -d, --name, -t  Container options (images only)\n"
+           "      --rm, -d, --name   Container options (images only)\n"
            "  -h, --help             Print this help\n"
            "\n"
            "Exit status: the program's own (proc_exit or 0); 134 if it traps (one line\n"
@@ -275,8 +280,19 @@ static void run_objs_free(run_objs *r)
     wb_module_free(r->module);
 }
 
+/* The program's stdio: ours, or with -t the pty's slave (tty_fd >= 0). */
+static void stdio_fds(const wb_run_options *o, int tty_fd, wb_wasi_config *cfg)
+{
+    cfg->stdin_fd = !o->interactive      ? WB_WASI_STDIN_EMPTY
+                    : tty_fd >= 0        ? tty_fd
+                    : wb_stdio_closed[0] ? -1
+                                         : 0;
+    cfg->stdout_fd = tty_fd >= 0 ? tty_fd : wb_stdio_closed[1] ? -1 : 1;
+    cfg->stderr_fd = tty_fd >= 0 ? tty_fd : wb_stdio_closed[2] ? -1 : 2;
+}
+
 static int instantiate_and_run(const wb_run_options *o, const char *name, run_objs *r,
-                               const run_env *env)
+                               const run_env *env, int tty_fd)
 {
     wb_error err = {0};
     wb_wasi_config cfg = {
@@ -288,12 +304,8 @@ static int instantiate_and_run(const wb_run_options *o, const char *name, run_ob
         .npreopens = env->npreopens,
         .listen_fds = env->listeners,
         .nlisten = env->nlisteners,
-        .stdin_fd = !o->interactive      ? WB_WASI_STDIN_EMPTY
-                    : wb_stdio_closed[0] ? -1
-                                         : 0,
-        .stdout_fd = wb_stdio_closed[1] ? -1 : 1,
-        .stderr_fd = wb_stdio_closed[2] ? -1 : 2,
     };
+    stdio_fds(o, tty_fd, &cfg);
     if (wb_wasi_new(&cfg, &r->wasi, &err) < 0)
         return fail(EXIT_WASMBOX, &err);
     /* The listeners now belong to the WASI context. */
@@ -346,12 +358,20 @@ static int run_file(const wb_run_options *o)
     if (ret < 0)
         return fail(EXIT_CANNOT_EXEC, (wb_error_prefix(&err, "%s", name), &err));
     run_env env = {0};
+    wb_tty *tty = NULL;
+    int tty_fd = -1;
     int status;
     if (build_env(o, &env, &err) < 0)
         status = fail(EXIT_WASMBOX, &err);
+    else if (o->tty && wb_tty_open(wb_stdio_closed[0] ? -1 : 0, wb_stdio_closed[1] ? -1 : 1,
+                                   o->interactive, &tty, &tty_fd, &err) < 0)
+        status = fail(EXIT_WASMBOX, &err);
     else
-        status = instantiate_and_run(o, name, &r, &env);
+        status = instantiate_and_run(o, name, &r, &env, tty_fd);
+    /* The WASI context only borrows the terminal: free it first, then let the
+     * relay copy the rest and give our terminal back its modes. */
     run_objs_free(&r);
+    wb_tty_close(tty);
     run_env_free(&env);
     return status;
 }
@@ -378,6 +398,13 @@ int cmd_run(int argc, char **argv)
          * with SIGPIPE ignored, instead of killing wasmbox silently. */
         signal(SIGPIPE, SIG_IGN);
         struct stat st;
+        /* docker: -i -t attaches our stdin to the program's terminal, which only
+         * a terminal can drive (-t alone works anywhere). */
+        if (o.interactive && o.tty && !o.detach && (wb_stdio_closed[0] || !isatty(0))) {
+            fprintf(stderr, "wasmbox: the input device is not a TTY\n");
+            wb_run_options_free(&o);
+            return 1;
+        }
         bool is_file = ends_with(o.target, ".wasm") ||
                        (strchr(o.target, '/') && stat(o.target, &st) == 0 && S_ISREG(st.st_mode));
         if (is_file || !wb_cli_run_image)

@@ -11,6 +11,7 @@
  *   seccomp.c   the syscall filter of the process that runs guest code
  *   logwrite.c / logread.c   docker's json-file log
  *   supervise.c the supervisor: one process per running container
+ *   tty.c       pseudo-terminals for `run -t`: the pty, raw mode, the in-process relay
  *   run.c, control.c, inspect.c, stats.c   the public operations
  *
  * Who owns state.json: whoever holds the container's lock (its supervisor, or a
@@ -243,6 +244,23 @@ void ctr_log_flush(ctr_log *l, int stream);
 void ctr_log_close(ctr_log *l);
 /* JSON-escapes len bytes into out (needs 6*len+1); returns the length written. */
 size_t ctr_json_escape(const char *in, size_t len, char *out);
+
+/* ---- tty.c ---------------------------------------------------------------------- */
+
+/* A new pty, both ends close-on-exec, sized as the terminal size_from (-1: default). */
+int ctr_pty_open(int size_from, int *master, int *slave, wb_error *err);
+/* Gives the pty the current size of the terminal size_from (after a SIGWINCH). */
+void ctr_pty_resize(int size_from, int master);
+/* Which of our descriptors is the terminal whose size the guest's follows: out, else in, else -1. */
+int ctr_tty_size_source(int in, int out);
+/* Input for the guest's terminal: removes its interrupt/quit characters (when ISIG
+ * is on) from buf and returns the new length; sigs gets the signals they stand for. */
+#define CTR_PTY_MAX_SIGS 8
+size_t ctr_pty_take_signals(int master, char *buf, size_t n, int *sigs, size_t *nsigs);
+/* Puts terminal fd in raw mode until ctr_tty_restore (or a terminating signal,
+ * which restores it before it takes effect). One terminal per process. */
+int ctr_tty_raw(int fd, wb_error *err);
+void ctr_tty_restore(void);
 
 /* ---- supervise.c ---------------------------------------------------------------- */
 

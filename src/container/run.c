@@ -146,7 +146,8 @@ static void start_failed(ctr *c, int lock_fd, bool auto_remove, int status, cons
         close(lock_fd);
 }
 
-static int run_inline(ctr *c, ctr_runnable *r, int lock_fd, const wb_ctr_stdio *io, int *status)
+static int run_inline(ctr *c, ctr_runnable *r, int lock_fd, const wb_ctr_stdio *io, int *status,
+                      wb_error *errp)
 {
     ctr_state st = {.status = WB_CTR_RUNNING,
                     .pid = getpid(),
@@ -156,8 +157,22 @@ static int run_inline(ctr *c, ctr_runnable *r, int lock_fd, const wb_ctr_stdio *
     wb_error err;
     if (ctr_state_write(c->dir, &st, false, &err) < 0)
         fprintf(stderr, "wasmbox: %s\n", err.message);
+    /* -t: the guest's stdio is a pty that a thread relays to ours. */
+    wb_tty *tty = NULL;
+    wb_ctr_stdio tio = *io;
+    if (r->tty) {
+        int slave;
+        if (wb_tty_open(io->in, io->out, r->interactive, &tty, &slave, errp) < 0) {
+            *status = WB_CTR_EXIT_ERROR;
+            ctr_destroy(c->root, c->id, c->config, NULL);
+            close(lock_fd);
+            return -1;
+        }
+        tio = (wb_ctr_stdio){r->interactive ? slave : io->in, slave, slave};
+    }
     ctr_result res;
-    ctr_guest_run(r, io, ctr_seccomp_wanted(), &res);
+    ctr_guest_run(r, &tio, ctr_seccomp_wanted(), &res);
+    wb_tty_close(tty);
     *status = res.exit_code;
     ctr_destroy(c->root, c->id, c->config, NULL);
     close(lock_fd);
@@ -199,14 +214,22 @@ int wb_container_run(const char *root_opt, const wb_ctr_spec *spec, bool detach,
             close(lock_fd);
         *status = ret < 0 ? WB_CTR_EXIT_ERROR : 0;
     } else if (fast) {
-        ret = run_inline(&c, &r, lock_fd, stdio, status);
+        ret = run_inline(&c, &r, lock_fd, stdio, status, err);
     } else {
         ctr_sup_opts o = {.foreground = true,
                           .tee_out = stdio->out,
                           .tee_err = stdio->err,
                           .stdin_fd = spec->interactive ? stdio->in : -1,
                           .ready_fd = -1};
-        ret = ctr_supervise(&c, &r, lock_fd, &o, status, err);
+        /* -i -t: every key goes to the guest's terminal, which echoes it. */
+        bool raw = r.tty && o.stdin_fd >= 0 && isatty(o.stdin_fd);
+        ret = raw ? ctr_tty_raw(o.stdin_fd, err) : 0;
+        if (ret < 0)
+            start_failed(&c, lock_fd, spec->auto_remove, WB_CTR_EXIT_ERROR, err);
+        else
+            ret = ctr_supervise(&c, &r, lock_fd, &o, status, err);
+        if (raw)
+            ctr_tty_restore();
     }
     ctr_runnable_free(&r); /* zeroed by a failed ctr_prepare */
     ctr_close(&c);

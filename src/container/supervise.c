@@ -20,6 +20,11 @@
  * "stop with timeout T" or "kill with signal S". A stop interrupts the program (the
  * child catches the signal and interrupts the engine), and after the timeout the
  * supervisor SIGKILLs the child.
+ *
+ * With -t the child's stdout and stderr (and stdin, for a foreground -i) are the
+ * slave side of a pty (tty.c) instead of pipes: the supervisor reads the master
+ * in place of the stdout pipe — one stream, "stdout" in the log, as docker's — and
+ * in the foreground copies its own stdin to the master.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +54,7 @@ typedef struct sup {
     int child_status;
     bool reaped;
     int pipes[3]; /* read ends: stdout, stderr, result; -1 once at EOF */
+    int master;   /* -t: the pty's master, also pipes[0] (which owns it); else -1 */
     ctr_result res;
     size_t res_got;
     /* requests */
@@ -57,7 +63,7 @@ typedef struct sup {
     int64_t kill_at; /* CLOCK_MONOTONIC ns at which to SIGKILL the child; 0: never */
 } sup;
 
-static const int handled[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+static const int handled[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
 static int setup_signals(sup *s, wb_error *err)
 {
@@ -93,31 +99,63 @@ static void child_main(sup *s, int out_w, int err_w, int res_w, pid_t parent)
     for (size_t i = 0; i < s->r->nlisten && nkeep < sizeof keep / sizeof keep[0]; i++)
         keep[nkeep++] = s->r->listen_fds[i];
     ctr_close_fds_except(keep, nkeep);
-    wb_ctr_stdio io = {s->stdin_fd, out_w, err_w};
+    /* -t: out_w == err_w is the pty's slave, stdin too when one is attached. */
+    wb_ctr_stdio io = {s->master >= 0 && s->stdin_fd >= 0 ? out_w : s->stdin_fd, out_w, err_w};
     ctr_result res;
     ctr_guest_run(s->r, &io, ctr_seccomp_wanted(), &res);
     ctr_write_all(res_w, &res, sizeof res);
     _exit(res.exit_code);
 }
 
+/* The child's output channels: two pipes, or with -t one pty whose slave is both
+ * write ends (err[] is then {-1, -1}). */
+static int open_outputs(sup *s, int out[2], int errp[2], wb_error *err)
+{
+    if (s->r->tty) {
+        int size_from = s->foreground ? ctr_tty_size_source(s->stdin_fd, s->tee_out) : -1;
+        return ctr_pty_open(size_from, &out[0], &out[1], err);
+    }
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
+        return wb_error_errno(err, errno, "pipe");
+    return 0;
+}
+
+static void close_pair(int p[2])
+{
+    for (int i = 0; i < 2; i++)
+        if (p[i] >= 0)
+            close(p[i]);
+}
+
 static int start_child(sup *s, wb_error *err)
 {
     int out[2] = {-1, -1}, errp[2] = {-1, -1}, res[2] = {-1, -1};
-    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0) {
+    if (open_outputs(s, out, errp, err) < 0) {
+        close_pair(out), close_pair(errp);
+        return -1;
+    }
+    if (pipe2(res, O_CLOEXEC) < 0) {
         int e = errno;
-        for (int i = 0; i < 2; i++)
-            close(out[i]), close(errp[i]), close(res[i]);
+        close_pair(out), close_pair(errp);
         return wb_error_errno(err, e, "pipe");
     }
+    s->master = s->r->tty ? out[0] : -1;
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
-        close(out[0]), close(errp[0]), close(res[0]);
-        child_main(s, out[1], errp[1], res[1], parent);
+        close(out[0]), close(res[0]);
+        if (errp[0] >= 0)
+            close(errp[0]);
+        child_main(s, out[1], errp[1] >= 0 ? errp[1] : out[1], res[1], parent);
     }
-    close(out[1]), close(errp[1]), close(res[1]);
+    close(out[1]), close(res[1]);
+    if (errp[1] >= 0)
+        close(errp[1]);
     if (pid < 0) {
-        close(out[0]), close(errp[0]), close(res[0]);
+        close(out[0]), close(res[0]);
+        if (errp[0] >= 0)
+            close(errp[0]);
+        s->master = -1;
         return wb_error_errno(err, errno, "fork");
     }
     s->child = pid;
@@ -169,10 +207,44 @@ static void drain(sup *s, int i)
             continue;
         if (n < 0 && errno == EAGAIN)
             return;
+        /* a pty's master reads EIO once the slave is closed and all was read */
         ctr_log_flush(s->log, i + 1);
         close(s->pipes[i]);
         s->pipes[i] = -1;
+        if (i == 0)
+            s->master = -1;
         return;
+    }
+}
+
+/* -t in the foreground: our stdin to the guest's terminal. Its interrupt and quit
+ * characters signal the child (the pty has no session to signal). */
+static void relay_stdin(sup *s)
+{
+    char buf[4096];
+    ssize_t n = read(s->stdin_fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) {
+        s->stdin_fd = -1; /* end of input: the guest reads on until it ends */
+        return;
+    }
+    int sigs[CTR_PTY_MAX_SIGS];
+    size_t nsigs;
+    size_t kept = ctr_pty_take_signals(s->master, buf, (size_t)n, sigs, &nsigs);
+    for (size_t i = 0; i < nsigs; i++)
+        if (s->child && !s->reaped)
+            kill(s->child, sigs[i]);
+    /* The master is non-blocking: what a full terminal input queue cannot take is
+     * dropped, as a terminal drops keys typed faster than they are read. */
+    size_t off = 0;
+    while (off < kept) {
+        ssize_t w = write(s->master, buf + off, kept - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        off += (size_t)w;
     }
 }
 
@@ -210,6 +282,11 @@ static void request_kill(sup *s, int sig)
 static void on_signal(sup *s, const struct signalfd_siginfo *si)
 {
     int sig = (int)si->ssi_signo;
+    if (sig == SIGWINCH) {
+        if (s->master >= 0 && s->foreground)
+            ctr_pty_resize(ctr_tty_size_source(s->stdin_fd, s->tee_out), s->master);
+        return;
+    }
     if (sig == SIGCHLD) {
         if (s->child && !s->reaped && waitpid(s->child, &s->child_status, WNOHANG) == s->child)
             s->reaped = true;
@@ -254,22 +331,29 @@ static void event_loop(sup *s, int64_t deadline)
         int timeout = -1;
         if (until)
             timeout = until > now ? (int)((until - now) / 1000000) + 1 : 0;
-        struct pollfd p[4] = {{s->sfd, POLLIN, 0}};
+        struct pollfd p[5] = {{s->sfd, POLLIN, 0}};
         nfds_t n = 1;
-        int which[4];
+        int which[5];
         for (int i = 0; i < 3; i++) {
             if (s->pipes[i] >= 0) {
                 which[n] = i;
                 p[n++] = (struct pollfd){s->pipes[i], POLLIN, 0};
             }
         }
+        if (s->master >= 0 && s->stdin_fd >= 0) {
+            which[n] = 3;
+            p[n++] = (struct pollfd){s->stdin_fd, POLLIN, 0};
+        }
         if (poll(p, n, timeout) < 0 && errno != EINTR)
             return;
         if (p[0].revents)
             read_signals(s);
-        for (nfds_t i = 1; i < n; i++)
-            if (p[i].revents)
+        for (nfds_t i = 1; i < n; i++) {
+            if (p[i].revents && which[i] == 3)
+                relay_stdin(s);
+            else if (p[i].revents)
                 drain(s, which[i]);
+        }
         if (s->child && !s->reaped && waitpid(s->child, &s->child_status, WNOHANG) == s->child)
             s->reaped = true;
     }
@@ -427,7 +511,8 @@ int ctr_supervise(ctr *c, ctr_runnable *r, int lock_fd, const ctr_sup_opts *o, i
              .tee_out = o->tee_out,
              .tee_err = o->tee_err,
              .stdin_fd = o->stdin_fd,
-             .pipes = {-1, -1, -1}};
+             .pipes = {-1, -1, -1},
+             .master = -1};
     *status = CTR_EXIT_UNKNOWN;
     /* Keep the restart count of earlier starts (docker counts across `start`s). */
     ctr_state old;

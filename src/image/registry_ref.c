@@ -55,11 +55,14 @@ int wbr_ref_parse(const char *s, wbr_ref *out, wb_error *err)
     /* NAME:TAG@DIGEST fetches the digest and names it NAME:TAG */
     strcpy(out->digest, r.digest);
     strcpy(out->tag, r.tag);
-    if (out->tag[0])
-        snprintf(out->name, sizeof out->name, "%s:%s", r.name, out->tag);
-    if (out->digest[0])
-        snprintf(out->display, sizeof out->display, "%s/%s@%s", out->domain, out->repo, out->digest);
-    else
-        snprintf(out->display, sizeof out->display, "%s/%s:%s", out->domain, out->repo, out->tag);
+    if (out->tag[0] &&
+        (size_t)snprintf(out->name, sizeof out->name, "%s:%s", r.name, out->tag) >= sizeof out->name)
+        return wb_error_set(err, "invalid reference format: name too long");
+    int len = out->digest[0] ? snprintf(out->display, sizeof out->display, "%s/%s@%s", out->domain,
+                                        out->repo, out->digest)
+                             : snprintf(out->display, sizeof out->display, "%s/%s:%s", out->domain,
+                                        out->repo, out->tag);
+    if (len < 0 || (size_t)len >= sizeof out->display)
+        return wb_error_set(err, "invalid reference format: reference too long");
     return 0;
 }

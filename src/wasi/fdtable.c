@@ -101,9 +101,13 @@ uint8_t wasi_filetype_of_mode(unsigned mode)
 void wasi_fd_probe(wasi_fd *f)
 {
     f->type_known = true;
+    /* wasi-libc's isatty() is "a character device without seek/tell rights", so a
+     * character device that is not a terminal (/dev/null, and the empty stdin that
+     * stands for it when -i is not given) keeps seek and tell: otherwise every
+     * program would believe its stdin is a terminal. */
     if (f->kind == WFD_EMPTY) {
         f->filetype = WASI_FILETYPE_CHARACTER_DEVICE;
-        f->base = WASI_RIGHTS_TTY;
+        f->base = WASI_RIGHTS_TTY | WASI_RIGHT_FD_SEEK | WASI_RIGHT_FD_TELL;
         return;
     }
     struct stat st;
@@ -122,6 +126,8 @@ void wasi_fd_probe(wasi_fd *f)
     /* Redirected to a file: seekable like any file (but never a directory's rights). */
     if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
         f->base = WASI_RIGHTS_FILE;
+    else if (S_ISCHR(st.st_mode) && !isatty(f->host))
+        f->base = WASI_RIGHTS_TTY | WASI_RIGHT_FD_SEEK | WASI_RIGHT_FD_TELL;
     else
         f->base = WASI_RIGHTS_TTY;
 }

@@ -10,6 +10,8 @@
  *   tick N MS          print "tick I" N times (0: forever), MS milliseconds apart
  *   grow MIB           allocate MiB one at a time, print how many succeeded
  *   stderr TEXT        print TEXT on stderr      lines N      print N numbered lines
+ *   tty                print isatty() of stdout, stderr and stdin
+ *   echo               copy stdin to stdout until end of file (or "quit")
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 extern char **environ;
 
@@ -118,6 +121,14 @@ int main(int argc, char **argv)
     } else if (!strcmp(cmd, "lines") && argc > 2) {
         for (int i = 1; i <= atoi(argv[2]); i++)
             printf("line %d\n", i);
+    } else if (!strcmp(cmd, "tty")) {
+        printf("isatty(1)=%d isatty(2)=%d isatty(0)=%d\n", isatty(1), isatty(2), isatty(0));
+    } else if (!strcmp(cmd, "echo")) {
+        char line[256];
+        while (fgets(line, sizeof line, stdin) && strncmp(line, "quit", 4) != 0) {
+            printf("got: %s", line);
+            fflush(stdout);
+        }
     } else {
         fprintf(stderr, "probe: unknown command %s\n", cmd);
         return 2;
