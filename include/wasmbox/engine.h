@@ -136,6 +136,10 @@ void wb_store_free(wb_store *s);
  * call. Safe to call from any thread or a signal handler. Sticky until cleared. */
 void wb_store_interrupt(wb_store *s);
 void wb_store_clear_interrupt(wb_store *s);
+/* True once wb_store_interrupt() was called (until cleared). Host functions that
+ * block (WASI's read, accept, poll) use it to give up on EINTR instead of retrying,
+ * so that a stop request reaches a program waiting in the host. */
+bool wb_store_interrupted(const wb_store *s);
 /* Bounds execution: after `fuel` loop back-edges + calls, WB_TRAP_INTERRUPTED.
  * 0 = unlimited (the default). Used by fuzzers. */
 void wb_store_set_fuel(wb_store *s, uint64_t fuel);

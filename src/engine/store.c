@@ -66,6 +66,11 @@ void wb_store_clear_interrupt(wb_store *s)
     atomic_store(&s->interrupt, 0);
 }
 
+bool wb_store_interrupted(const wb_store *s)
+{
+    return atomic_load_explicit(&((wb_store *)s)->interrupt, memory_order_relaxed) != 0;
+}
+
 void wb_store_set_fuel(wb_store *s, uint64_t fuel)
 {
     s->fuel = fuel;

@@ -105,7 +105,7 @@ static uint32_t do_read(wb_wasi *w, wb_memory *m, const wb_val *a, bool position
     ssize_t r;
     do
         r = positioned ? preadv(f->host, iov, cnt, (off_t)off) : readv(f->host, iov, cnt);
-    while (r < 0 && errno == EINTR);
+    while (r < 0 && wasi_retry_eintr(w));
     if (r < 0)
         return wasi_errno(errno);
     return g_put32(m, out, (uint32_t)r);
@@ -147,7 +147,7 @@ static uint32_t do_write(wb_wasi *w, wb_memory *m, const wb_val *a, bool positio
             r = sock_writev(f->host, iov, cnt);
         else
             r = writev(f->host, iov, cnt);
-    } while (r < 0 && errno == EINTR);
+    } while (r < 0 && wasi_retry_eintr(w));
     if (r < 0)
         return wasi_errno(errno);
     return g_put32(m, out, (uint32_t)r);

@@ -128,7 +128,7 @@ static void scan(wb_wasi *w, poll_state *s)
 }
 
 /* Waits (unless something is already ready) and reports the ready descriptors. */
-static uint32_t wait_fds(poll_state *s)
+static uint32_t wait_fds(const wb_wasi *w, poll_state *s)
 {
     for (;;) {
         struct timespec ts = {0, 0}, *tp = &ts;
@@ -144,7 +144,7 @@ static uint32_t wait_fds(poll_state *s)
             }
         }
         int r = ppoll(s->pfds, s->npfds, tp, NULL);
-        if (r < 0 && errno == EINTR)
+        if (r < 0 && wasi_retry_eintr(w))
             continue;
         if (r < 0)
             return wasi_errno(errno);
@@ -220,7 +220,7 @@ WASI_IMPL(poll_oneoff)
     s.pidx = (uint32_t *)(s.pfds + n);
     scan(w, &s);
     uint32_t before = s.nevents;
-    e = wait_fds(&s);
+    e = wait_fds(w, &s);
     if (!e)
         report_clocks(&s, s.nevents == before && before == 0);
     free(block);

@@ -42,7 +42,7 @@ WASI_IMPL(sock_accept)
     do
         fd = accept4(l->host, NULL, NULL,
                      SOCK_CLOEXEC | ((flags & WASI_FDFLAG_NONBLOCK) ? SOCK_NONBLOCK : 0));
-    while (fd < 0 && errno == EINTR);
+    while (fd < 0 && wasi_retry_eintr(w));
     if (fd < 0)
         return wasi_errno(errno);
     wasi_fd nf = {
@@ -84,7 +84,7 @@ WASI_IMPL(sock_recv)
     ssize_t r;
     do
         r = recvmsg(f->host, &msg, fl);
-    while (r < 0 && errno == EINTR);
+    while (r < 0 && wasi_retry_eintr(w));
     if (r < 0)
         return wasi_errno(errno);
     uint16_t roflags = 0; /* RECV_DATA_TRUNCATED: never, for a stream */
@@ -111,7 +111,7 @@ WASI_IMPL(sock_send)
     ssize_t r;
     do
         r = sendmsg(f->host, &msg, MSG_NOSIGNAL);
-    while (r < 0 && errno == EINTR);
+    while (r < 0 && wasi_retry_eintr(w));
     if (r < 0)
         return wasi_errno(errno);
     return g_put32(m, out, (uint32_t)r);

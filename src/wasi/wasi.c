@@ -256,6 +256,7 @@ static bool type_matches(const wasi_desc *d, const wb_functype *t)
 int wb_wasi_link(wb_wasi *w, wb_store *s, const wb_module *m, wb_extern *imports, wb_error *err)
 {
     uint32_t n = wb_module_import_count(m);
+    w->store = s;
     free(w->binds);
     w->binds = n ? calloc(n, sizeof(*w->binds)) : NULL;
     w->nbinds = 0;

@@ -13,6 +13,7 @@
 #ifndef WASMBOX_WASI_INTERNAL_H
 #define WASMBOX_WASI_INTERNAL_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -71,7 +72,16 @@ struct wb_wasi {
     int use_openat2;  /* 1 yes, 0 no (fallback walk), -1 not yet probed */
     wasi_bind *binds; /* env of each linked host function */
     uint32_t nbinds;
+    wb_store *store;  /* the store wb_wasi_link() linked into: for interrupt checks */
 };
+
+/* A blocking call that failed with EINTR is retried, unless the store was
+ * interrupted (a container being stopped): then WASI_EINTR goes back to the guest,
+ * whose next loop back-edge or call ends it. */
+static inline bool wasi_retry_eintr(const struct wb_wasi *w)
+{
+    return errno == EINTR && !(w->store && wb_store_interrupted(w->store));
+}
 
 /* ---- guest memory ---------------------------------------------------------------- */
 

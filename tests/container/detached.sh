@@ -111,4 +111,16 @@ check_match "create prints an id" '^[0-9a-f]{64}$' "$cid"
 check_match "created, not running" 'Created +later$' "$("$W" ps -a)"
 check_run "start" 0 '^later$' '' -- "$W" start later
 check_run "wait: 5" 0 '^5$' '' -- "$W" wait later
+
+# stop reaches a program blocked in the host (a sleep in poll_oneoff) at once,
+# instead of waiting out the timeout for SIGKILL
+"$W" run -d --name sleeper test/probe tick 1 60000 >/dev/null
+wait_for '[ "$("$W" logs sleeper)" = "tick 1" ]' 5
+t0=$(now_ms)
+"$W" stop -t 20 sleeper >/dev/null
+t1=$(now_ms)
+check_eq "stop of a sleeping program is prompt (< 5 s)" yes \
+    "$([ $((t1 - t0)) -lt 5000 ] && echo yes || echo "no: $((t1 - t0)) ms")"
+check_eq "stopped by the signal, not killed" 143 "$(inspect_field sleeper State.ExitCode)"
+"$W" rm sleeper >/dev/null
 finish
