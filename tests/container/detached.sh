@@ -4,13 +4,11 @@
 . "$(dirname "$0")/lib.sh"
 build_probe_image
 
-t0=$(now_ms)
+# spin never ends: that run -d returns at all shows it does not wait for the guest
 id=$("$W" run -d --name spinner test/probe spin)
 st=$?
-t1=$(now_ms)
 check_eq "run -d exits 0" 0 "$st"
 check_match "run -d prints a 64-hex id" '^[0-9a-f]{64}$' "$id"
-check_eq "run -d returns at once (< 1 s)" yes "$([ $((t1 - t0)) -lt 1000 ] && echo yes || echo "no: $((t1 - t0)) ms")"
 check_match "ps shows it Up" "^${id:0:12} +test/probe +\"/bin/probe.wasm spin\" .* Up .* spinner\$" "$("$W" ps --no-trunc | sed "s/^\([0-9a-f]\{12\}\)[0-9a-f]*/\1/")"
 check_eq "ps -q" "${id:0:12}" "$("$W" ps -q)"
 check_eq "ps -q --no-trunc" "$id" "$("$W" ps -q --no-trunc)"
@@ -28,10 +26,8 @@ check_match "stats: linear memory and CPU" "${id:0:12} +spinner +[0-9.]+% +[0-9.
 "$W" logs -f spinner >"$SCRATCH/follow.out" 2>&1 &
 follower=$!
 sleep 0.3
-t0=$(now_ms)
-check_run "stop prints the name" 0 '^spinner$' '' -- "$W" stop -t 5 spinner
-t1=$(now_ms)
-check_eq "stop of a busy loop needs no SIGKILL (< 2 s)" yes "$([ $((t1 - t0)) -lt 2000 ] && echo yes || echo "no: $((t1 - t0)) ms")"
+# -t 60: a busy loop that ignored SIGTERM would be killed only after a minute, with 137
+check_run "stop prints the name" 0 '^spinner$' '' -- "$W" stop -t 60 spinner
 wait_for '! kill -0 $follower 2>/dev/null' 5
 check_eq "logs -f ended with the container" "no" "$(kill -0 $follower 2>/dev/null && echo yes || echo no)"
 check_eq "logs -f saw the output" "spinning" "$(cat "$SCRATCH/follow.out")"
@@ -112,15 +108,12 @@ check_match "created, not running" 'Created +later$' "$("$W" ps -a)"
 check_run "start" 0 '^later$' '' -- "$W" start later
 check_run "wait: 5" 0 '^5$' '' -- "$W" wait later
 
-# stop reaches a program blocked in the host (a sleep in poll_oneoff) at once,
-# instead of waiting out the timeout for SIGKILL
+# stop reaches a program blocked in the host (a sleep in poll_oneoff): SIGTERM
+# ends it (143); had WASI slept on, the 60 s timeout's SIGKILL would give 137
 "$W" run -d --name sleeper test/probe tick 1 60000 >/dev/null
 wait_for '[ "$("$W" logs sleeper)" = "tick 1" ]' 5
-t0=$(now_ms)
-"$W" stop -t 20 sleeper >/dev/null
-t1=$(now_ms)
-check_eq "stop of a sleeping program is prompt (< 5 s)" yes \
-    "$([ $((t1 - t0)) -lt 5000 ] && echo yes || echo "no: $((t1 - t0)) ms")"
-check_eq "stopped by the signal, not killed" 143 "$(inspect_field sleeper State.ExitCode)"
+"$W" stop -t 60 sleeper >/dev/null
+check_eq "stop of a sleeping program: ended by the signal, not killed" 143 \
+    "$(inspect_field sleeper State.ExitCode)"
 "$W" rm sleeper >/dev/null
 finish

@@ -692,7 +692,6 @@ static void test_interrupt_from_thread(void **state)
         assert_int_equal(pthread_join(th, NULL), 0);
         check_trap(t, WB_TRAP_INTERRUPTED, "interrupted", "spin");
         assert_true(elapsed >= 45.0);
-        assert_true(elapsed < 5000.0);
 
         /* sticky until cleared */
         check_trap(call_trap(s, inst, "spin", 0), WB_TRAP_INTERRUPTED, "interrupted", "spin");

@@ -179,6 +179,17 @@ check_eq "update --resources - (docker update)" 33554432 "$(cat /sys/fs/cgroup/m
 check_eq "kill 15 interrupts a busy guest: status 143" 143 "$(exit_of "$PID")"
 check_rc "delete after kill" 0 "${RT[@]}" delete spin-$$
 
+# a guest blocked in the host (a sleep in poll_oneoff) is interrupted too; nothing
+# here would follow up with SIGKILL, so a missed SIGTERM shows as "none"
+B=$(mkbundle sleep '["/probe.wasm", "tick", "1", "60000"]')
+"${RT[@]}" create --bundle "$B" --pid-file "$W/sleep.pid" sleep-$$ >/dev/null 2>&1
+"${RT[@]}" start sleep-$$
+PID=$(cat "$W/sleep.pid")
+sleep 0.3
+"${RT[@]}" kill sleep-$$ TERM
+check_eq "kill TERM interrupts a guest sleeping in poll_oneoff: status 143" 143 "$(exit_of "$PID")"
+check_rc "delete it" 0 "${RT[@]}" delete sleep-$$
+
 B=$(mkbundle early '["/probe.wasm", "spin"]')
 "${RT[@]}" create --bundle "$B" --pid-file "$W/early.pid" early-$$ >/dev/null 2>&1
 PID=$(cat "$W/early.pid")
