@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "wasmbox/error.h"
+#include "wasmbox/image.h"
 
 #define WB_CTR_ID_LEN 64
 #define WB_CTR_DEFAULT_STOP_TIMEOUT 10
@@ -205,5 +206,11 @@ typedef struct wb_ctr_stats {
 } wb_ctr_stats;
 
 int wb_container_stats(const char *root, const char *id, wb_ctr_stats *out, wb_error *err);
+
+/* Deletes the unpacked files ($ROOT/rootfs/<manifest-hex>/) of images the store no
+ * longer holds, so that `rmi` and `image prune` give the disk back. Images that
+ * containers use stay in the store (rmi refuses them, or keeps them unnamed), so
+ * their files stay too. Adds the bytes freed to *reclaimed when it is not NULL. */
+int wb_container_rootfs_prune(wb_image_store *store, uint64_t *reclaimed, wb_error *err);
 
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "wasmbox/container.h"
 #include "image_cli.h"
 
 
@@ -66,7 +67,8 @@ int cmd_image_prune(int argc, char **argv)
     wb_error err = {0};
     uint64_t freed = 0;
     int status = 0;
-    if (wb_image_prune(s, all, stdout, &freed, &err) < 0) {
+    if (wb_image_prune(s, all, stdout, &freed, &err) < 0 ||
+        wb_container_rootfs_prune(s, &freed, &err) < 0) {
         status = wbcli_fail(&err);
     } else {
         char size[32];

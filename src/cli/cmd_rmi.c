@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "commands.h"
+#include "wasmbox/container.h"
 #include "image_cli.h"
 
 static void usage(FILE *f)
@@ -52,6 +53,10 @@ int cmd_rmi(int argc, char **argv)
         if (wb_image_remove(s, argv[i], force, stdout, &err) < 0)
             status = wbcli_fail(&err);
     }
+    /* The unpacked files of the images that went (docker's rmi frees their layers) */
+    wb_error err = {0};
+    if (wb_container_rootfs_prune(s, NULL, &err) < 0)
+        status = wbcli_fail(&err);
     wb_image_store_close(s);
     return status;
 }

@@ -9,11 +9,15 @@
  * not the image ID: two wasm artifacts may share a config blob yet carry different
  * layers. The guest only ever gets it as a read-only preopen, so nothing changes it.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "ctr.h"
 
@@ -216,5 +220,95 @@ int ctr_image_get(const char *root, const char *ref, ctr_image *im, wb_error *er
     wb_image_store_close(store);
     if (ret < 0)
         ctr_image_free(im);
+    return ret;
+}
+
+/* ---- giving the disk back ------------------------------------------------------- */
+
+/* A crashed first run leaves its .tmp-* extraction behind; one older than this is
+ * nobody's work in progress. */
+#define ROOTFS_TMP_MAX_AGE (60 * 60)
+
+static uint64_t du_total;
+
+static int du_add(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)path, (void)flag, (void)ftw;
+    if (S_ISREG(st->st_mode))
+        du_total += (uint64_t)st->st_size;
+    return 0;
+}
+
+/* Bytes of regular files under dir (not thread-safe: the CLI calls it once). */
+static uint64_t disk_usage(const char *dir)
+{
+    du_total = 0;
+    nftw(dir, du_add, 16, FTW_PHYS);
+    return du_total;
+}
+
+static bool manifest_listed(const wb_image_info *list, size_t n, const char *hex)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(digest_hex(list[i].manifest), hex))
+            return true;
+    return false;
+}
+
+/* Whether rootfs/<name> is to go: a leftover extraction, or the files (and their
+ * .json summary) of a manifest that is no longer in the listing. */
+static bool rootfs_unused(const char *name, const struct stat *st, const wb_image_info *list,
+                          size_t n, time_t now)
+{
+    if (!strncmp(name, ".tmp-", 5))
+        return S_ISDIR(st->st_mode) && now - st->st_mtime > ROOTFS_TMP_MAX_AGE;
+    size_t len = strlen(name);
+    bool dir = S_ISDIR(st->st_mode) && len == 64;
+    bool meta = S_ISREG(st->st_mode) && len == 69 && !strcmp(name + 64, ".json");
+    if (!(dir || meta) || !ctr_is_hex(name, 64))
+        return false;
+    char hex[65];
+    memcpy(hex, name, 64);
+    hex[64] = 0;
+    return !manifest_listed(list, n, hex);
+}
+
+int wb_container_rootfs_prune(wb_image_store *store, uint64_t *reclaimed, wb_error *err)
+{
+    _cleanup_free_ char *parent = ctr_strf("%s/rootfs", wb_image_store_root(store));
+    if (!parent)
+        return wb_error_oom(err);
+    DIR *d = opendir(parent);
+    if (!d)
+        return errno == ENOENT ? 0 : wb_error_errno(err, errno, "open %s", parent);
+    wb_image_info *list = NULL;
+    size_t n = 0;
+    if (wb_image_list(store, &list, &n, err) < 0) {
+        closedir(d);
+        return -1;
+    }
+    time_t now = time(NULL);
+    int ret = 0;
+    struct dirent *e;
+    while (ret == 0 && (e = readdir(d))) {
+        struct stat st;
+        if (e->d_name[0] == '.' && strncmp(e->d_name, ".tmp-", 5))
+            continue;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            !rootfs_unused(e->d_name, &st, list, n, now))
+            continue;
+        _cleanup_free_ char *path = ctr_strf("%s/%s", parent, e->d_name);
+        if (!path) {
+            ret = wb_error_oom(err);
+            break;
+        }
+        uint64_t size = S_ISDIR(st.st_mode) ? disk_usage(path) : (uint64_t)st.st_size;
+        if (S_ISDIR(st.st_mode) ? ctr_rm_rf(path, err) < 0 : unlink(path) < 0 && errno != ENOENT)
+            ret = S_ISDIR(st.st_mode) ? -1 : wb_error_errno(err, errno, "remove %s", path);
+        else if (reclaimed)
+            *reclaimed += size;
+    }
+    closedir(d);
+    wb_image_list_free(list, n);
     return ret;
 }
