@@ -29,8 +29,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wasmbox/engine.h"
 #include "wasmbox/error.h"
 #include "wasmbox/image.h"
+#include "wasmbox/wasi.h"
 
 #define WB_CTR_ID_LEN 64
 #define WB_CTR_DEFAULT_STOP_TIMEOUT 10
@@ -92,6 +94,31 @@ typedef struct wb_ctr_spec {
 typedef struct wb_ctr_stdio {
     int in, out, err;
 } wb_ctr_stdio;
+
+/* One guest run in this process, as a container's process runs it: what
+ * wasmbox-runtime builds from an OCI bundle (`wasmbox run` builds the same from an
+ * image). Everything is borrowed for the duration of wb_ctr_process_run. */
+typedef struct wb_ctr_process {
+    const char *program; /* the module's path, for messages */
+    const char *const *argv;
+    size_t argc;
+    const char *const *envp;
+    size_t envc;
+    const wb_wasi_preopen *preopens; /* dirfds pass to the guest's WASI */
+    size_t npreopens;
+    const int *listen_fds; /* listening sockets, numbered after the preopens (dup'd) */
+    size_t nlisten;
+    wb_module *module;
+    uint64_t memory;       /* cap on linear memory; 0: the engine's */
+    const char *cache_dir; /* where the compiled syscall filter is kept; NULL: none */
+} wb_ctr_process;
+
+/* Runs p with stdio io. SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2
+ * interrupt the guest even in a busy loop; a trap or a failure to start prints one
+ * line on io->err. The syscall filter is applied before guest code runs unless
+ * $WASMBOX_SECCOMP=0. Returns docker's status: the program's exit code, 128+signo
+ * when a signal stopped it, 134 for a trap, 125 when it could not start. */
+int wb_ctr_process_run(const wb_ctr_process *p, const wb_ctr_stdio *io);
 
 /* Creates a container from spec and runs it.
  *  - detach: returns once it runs under its own supervisor; prints nothing.

@@ -227,3 +227,25 @@ void ctr_guest_run(const ctr_runnable *r, const wb_ctr_stdio *io, bool seccomp, 
     if ((res->kind == CTR_END_TRAP || res->kind == CTR_END_ERROR) && io->err >= 0)
         dprintf(io->err, "wasmbox: %s\n", res->message);
 }
+
+int wb_ctr_process_run(const wb_ctr_process *p, const wb_ctr_stdio *io)
+{
+    /* ctr_guest_run only reads these; the casts drop const for its owning struct */
+    ctr_runnable r = {
+        .program = (char *)p->program,
+        .argv = (char **)p->argv,
+        .argc = p->argc,
+        .envp = (char **)p->envp,
+        .envc = p->envc,
+        .preopens = (wb_wasi_preopen *)p->preopens,
+        .npreopens = p->npreopens,
+        .listen_fds = (int *)p->listen_fds,
+        .nlisten = p->nlisten,
+        .module = p->module,
+        .memory = p->memory,
+        .root = (char *)p->cache_dir,
+    };
+    ctr_result res;
+    ctr_guest_run(&r, io, ctr_seccomp_wanted(), &res);
+    return res.exit_code;
+}

@@ -2,13 +2,13 @@
  * guest.c — the thin adapter between an OCI bundle and the container module's
  * guest runner.
  *
- * src/container already runs a module as a container process should: WASI with
- * the preopens and stdio it is given, stop and kill signals that interrupt even a
- * busy loop (exit status 128+signo), traps reported on stderr (status 134), the
- * syscall filter applied before guest code runs. wasmbox-runtime reuses exactly
- * that (ctr_guest_run), so a container behaves the same whether `wasmbox run` or
- * an engine started it; this file only translates the OCI process and mounts into
- * the container module's ctr_runnable:
+ * The container module already runs a module as a container process should: WASI
+ * with the preopens and stdio it is given, stop and kill signals that interrupt
+ * even a busy loop (exit status 128+signo), traps reported on stderr (status 134),
+ * the syscall filter applied before guest code runs. wasmbox-runtime reuses exactly
+ * that (wb_ctr_process_run, container.h), so a container behaves the same whether
+ * `wasmbox run` or an engine started it; this file only translates the OCI process
+ * and mounts into a wb_ctr_process, owning the strings and descriptors behind it:
  *
  *   process.args      -> argv (args[0] is the program, as the guest sees it)
  *   process.env       -> environment, as is
@@ -34,11 +34,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../container/ctr.h"
+#include "wasmbox/container.h"
 #include "rt.h"
 
+/* What a wb_ctr_process borrows, owned here until rt_guest_free. */
 struct rt_guest {
-    ctr_runnable r;
+    char *program;
+    char **argv;
+    size_t argc;
+    char **envp;
+    size_t envc;
+    wb_wasi_preopen *preopens;
+    size_t npreopens;
+    char **preopen_paths; /* the strings behind preopens[].host_path */
+    int *listen_fds;
+    size_t nlisten;
+    wb_module *module;
+    uint64_t memory;
+    char *cache_dir; /* the compiled seccomp filter's cache */
 };
 
 static char **strv_dup(json_t *a, size_t *n)
@@ -84,24 +97,24 @@ static int read_module(int fd, const char *prog, wb_module **out, int *status, w
     return ret < 0 ? wb_error_prefix(err, "exec: \"%s\"", prog) : 0;
 }
 
-static int add_preopen(ctr_runnable *r, const char *host, const char *guest, bool ro, wb_error *err)
+static int add_preopen(rt_guest *g, const char *host, const char *guest, bool ro, wb_error *err)
 {
     char *h = strdup(host);
     if (!h)
         return wb_error_oom(err);
-    r->preopen_paths[r->npreopens] = h;
-    r->preopens[r->npreopens++] = (wb_wasi_preopen){h, -1, guest, ro};
+    g->preopen_paths[g->npreopens] = h;
+    g->preopens[g->npreopens++] = (wb_wasi_preopen){h, -1, guest, ro};
     return 0;
 }
 
 /* "." first, then "/", then the mounts: wasi-libc resolves a path against the
  * longest matching preopen and prefers the later one on a tie, so absolute paths
  * reach "/" while guests that look for "." find the working directory. */
-static int build_preopens(const rt_config *c, json_t *process, ctr_runnable *r, wb_error *err)
+static int build_preopens(const rt_config *c, json_t *process, rt_guest *g, wb_error *err)
 {
-    r->preopens = calloc(c->nmounts + 2, sizeof *r->preopens);
-    r->preopen_paths = calloc(c->nmounts + 2, sizeof *r->preopen_paths);
-    if (!r->preopens || !r->preopen_paths)
+    g->preopens = calloc(c->nmounts + 2, sizeof *g->preopens);
+    g->preopen_paths = calloc(c->nmounts + 2, sizeof *g->preopen_paths);
+    if (!g->preopens || !g->preopen_paths)
         return wb_error_oom(err);
     const char *cwd = json_string_value(json_object_get(process, "cwd"));
     if (cwd && cwd[0] == '/' && strcmp(cwd, "/") != 0) {
@@ -112,13 +125,13 @@ static int build_preopens(const rt_config *c, json_t *process, ctr_runnable *r, 
         if (!host)
             return wb_error_oom(err);
         if (stat(host, &st) == 0 && S_ISDIR(st.st_mode) &&
-            add_preopen(r, host, ".", m ? m->ro : c->rootfs_readonly, err) < 0)
+            add_preopen(g, host, ".", m ? m->ro : c->rootfs_readonly, err) < 0)
             return -1;
     }
-    if (add_preopen(r, c->rootfs, "/", c->rootfs_readonly, err) < 0)
+    if (add_preopen(g, c->rootfs, "/", c->rootfs_readonly, err) < 0)
         return -1;
     for (size_t i = 0; i < c->nmounts; i++)
-        if (add_preopen(r, c->mounts[i].src, c->mounts[i].dst, c->mounts[i].ro, err) < 0)
+        if (add_preopen(g, c->mounts[i].src, c->mounts[i].dst, c->mounts[i].ro, err) < 0)
             return -1;
     return 0;
 }
@@ -132,28 +145,25 @@ int rt_guest_prepare(const rt_ctx *ctx, const rt_config *c, json_t *process, int
         close(fd);
         return wb_error_oom(err);
     }
-    ctr_runnable *r = &g->r;
     int ret = 0;
-    if (!(r->argv = strv_dup(json_object_get(process, "args"), &r->argc)) ||
-        !(r->envp = strv_dup(json_object_get(process, "env"), &r->envc)) ||
-        !(r->program = strdup(r->argc ? r->argv[0] : "")) ||
-        !(r->root = rt_strf("%s/.wasmbox", ctx->root))) /* the compiled seccomp filter's cache */
+    if (!(g->argv = strv_dup(json_object_get(process, "args"), &g->argc)) ||
+        !(g->envp = strv_dup(json_object_get(process, "env"), &g->envc)) ||
+        !(g->program = strdup(g->argc ? g->argv[0] : "")) ||
+        !(g->cache_dir = rt_strf("%s/.wasmbox", ctx->root)))
         ret = wb_error_oom(err);
     if (ret == 0)
-        ret = read_module(fd, r->program, &r->module, status, err);
+        ret = read_module(fd, g->program, &g->module, status, err);
     close(fd);
     if (ret == 0)
-        ret = build_preopens(c, process, r, err);
+        ret = build_preopens(c, process, g, err);
     if (ret < 0) {
         rt_guest_free(g);
         return -1;
     }
+    /* stdin is whatever the engine gave create; a terminal, if process.terminal
+     * asked for one, is already the stdio (rt_proc_console) */
     uint64_t margin = memory / 8 < (8u << 20) ? memory / 8 : (8u << 20);
-    r->memory = memory - margin;
-    r->interactive = true; /* stdin is whatever the engine gave create */
-    r->tty = json_is_true(json_object_get(process, "terminal"));
-    r->auto_remove = false;
-    r->stop_timeout = WB_CTR_DEFAULT_STOP_TIMEOUT;
+    g->memory = memory - margin;
     *status = 0;
     *out = g;
     return 0;
@@ -213,29 +223,28 @@ static int listen_on(const char *spec, int *out, wb_error *err)
     return 0;
 }
 
-static const char *listen_spec(const ctr_runnable *r)
+static const char *listen_spec(const rt_guest *g)
 {
     static const char key[] = "WASMBOX_LISTEN=";
-    for (size_t i = 0; i < r->envc; i++)
-        if (strncmp(r->envp[i], key, sizeof key - 1) == 0)
-            return r->envp[i] + sizeof key - 1;
+    for (size_t i = 0; i < g->envc; i++)
+        if (strncmp(g->envp[i], key, sizeof key - 1) == 0)
+            return g->envp[i] + sizeof key - 1;
     return NULL;
 }
 
 int rt_guest_listen(rt_guest *g, wb_error *err)
 {
-    ctr_runnable *r = &g->r;
-    const char *spec = listen_spec(r);
+    const char *spec = listen_spec(g);
     if (!spec || !*spec)
         return 0;
     _cleanup_free_ char *list = strdup(spec);
-    if (!list || !(r->listen_fds = calloc(strlen(spec) / 2 + 1, sizeof(int))))
+    if (!list || !(g->listen_fds = calloc(strlen(spec) / 2 + 1, sizeof(int))))
         return wb_error_oom(err);
     char *save = NULL;
     for (char *s = strtok_r(list, ", ", &save); s; s = strtok_r(NULL, ", ", &save)) {
-        if (listen_on(s, &r->listen_fds[r->nlisten], err) < 0)
+        if (listen_on(s, &g->listen_fds[g->nlisten], err) < 0)
             return -1;
-        r->nlisten++;
+        g->nlisten++;
     }
     return 0;
 }
@@ -244,9 +253,8 @@ int rt_guest_listen(rt_guest *g, wb_error *err)
 
 int rt_guest_open_dirs(rt_guest *g, wb_error *err)
 {
-    ctr_runnable *r = &g->r;
-    for (size_t i = 0; i < r->npreopens; i++) {
-        wb_wasi_preopen *p = &r->preopens[i];
+    for (size_t i = 0; i < g->npreopens; i++) {
+        wb_wasi_preopen *p = &g->preopens[i];
         if (!p->host_path)
             continue;
         int fd = open(p->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -261,36 +269,45 @@ int rt_guest_open_dirs(rt_guest *g, wb_error *err)
 int rt_guest_run(rt_guest *g)
 {
     wb_ctr_stdio io = {0, 1, 2};
-    ctr_result res;
-    ctr_guest_run(&g->r, &io, ctr_seccomp_wanted(), &res);
-    return res.exit_code;
+    wb_ctr_process p = {
+        .program = g->program,
+        .argv = (const char *const *)g->argv,
+        .argc = g->argc,
+        .envp = (const char *const *)g->envp,
+        .envc = g->envc,
+        .preopens = g->preopens,
+        .npreopens = g->npreopens,
+        .listen_fds = g->listen_fds,
+        .nlisten = g->nlisten,
+        .module = g->module,
+        .memory = g->memory,
+        .cache_dir = g->cache_dir,
+    };
+    return wb_ctr_process_run(&p, &io);
 }
 
-/* What rt_guest_prepare allocated (not ctr_runnable_free: its file, prepare.c,
- * would link the image store, libarchive and libcrypto into the runtime). */
 void rt_guest_free(rt_guest *g)
 {
     if (!g)
         return;
-    ctr_runnable *r = &g->r;
-    free(r->program);
-    for (size_t i = 0; r->argv && r->argv[i]; i++)
-        free(r->argv[i]);
-    free(r->argv);
-    for (size_t i = 0; r->envp && r->envp[i]; i++)
-        free(r->envp[i]);
-    free(r->envp);
-    for (size_t i = 0; i < r->npreopens; i++) {
-        free(r->preopen_paths[i]);
-        if (r->preopens[i].dirfd >= 0)
-            close(r->preopens[i].dirfd);
+    free(g->program);
+    for (size_t i = 0; g->argv && g->argv[i]; i++)
+        free(g->argv[i]);
+    free(g->argv);
+    for (size_t i = 0; g->envp && g->envp[i]; i++)
+        free(g->envp[i]);
+    free(g->envp);
+    for (size_t i = 0; i < g->npreopens; i++) {
+        free(g->preopen_paths[i]);
+        if (g->preopens[i].dirfd >= 0)
+            close(g->preopens[i].dirfd);
     }
-    free(r->preopen_paths);
-    free(r->preopens);
-    for (size_t i = 0; i < r->nlisten; i++)
-        close(r->listen_fds[i]);
-    free(r->listen_fds);
-    wb_module_free(r->module);
-    free(r->root);
+    free(g->preopen_paths);
+    free(g->preopens);
+    for (size_t i = 0; i < g->nlisten; i++)
+        close(g->listen_fds[i]);
+    free(g->listen_fds);
+    wb_module_free(g->module);
+    free(g->cache_dir);
     free(g);
 }

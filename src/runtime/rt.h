@@ -26,7 +26,7 @@
  *   ns.c        namespaces: by path (setns) or new (clone flags), hostname, sysctl
  *   proc.c      rlimits, user, oom_score_adj, no_new_privs, the console socket
  *   hooks.c     OCI hooks with the state on stdin
- *   guest.c     the bundle as a ctr_runnable for the container module's guest runner
+ *   guest.c     the bundle as a wb_ctr_process for the container module's guest runner
  *   create.c    `create` and `run`: the init process and its handshake
  *   cmd_*.c     the other commands
  */
