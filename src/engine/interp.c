@@ -426,8 +426,8 @@ static wb_trap *run(wb_store *s, const wb_func *f, wb_val *slots, const void *co
     IBINK(I32_SHR_S, uint32_t, SET32, wb_sar32(x, y))
     IBIN(I32_SHR_U, uint32_t, SET32, x >> (y & 31))
     PLAIN(I32_SHR_U_K)
-    IBIN(I32_ROTL, uint32_t, SET32, wb_rotl32(x, y))
-    IBIN(I32_ROTR, uint32_t, SET32, wb_rotr32(x, y))
+    IBINK(I32_ROTL, uint32_t, SET32, wb_rotl32(x, y))
+    IBINK(I32_ROTR, uint32_t, SET32, wb_rotr32(x, y))
     PLAIN(I64_ADD)
     PLAIN(I64_ADD_K)
     IBIN(I64_SUB, uint64_t, SET64, x - y)
@@ -438,8 +438,8 @@ static wb_trap *run(wb_store *s, const wb_func *f, wb_val *slots, const void *co
     IBINK(I64_SHL, uint64_t, SET64, x << (y & 63))
     IBINK(I64_SHR_S, uint64_t, SET64, wb_sar64(x, y))
     IBINK(I64_SHR_U, uint64_t, SET64, x >> (y & 63))
-    IBIN(I64_ROTL, uint64_t, SET64, wb_rotl64(x, y))
-    IBIN(I64_ROTR, uint64_t, SET64, wb_rotr64(x, y))
+    IBINK(I64_ROTL, uint64_t, SET64, wb_rotl64(x, y))
+    IBINK(I64_ROTR, uint64_t, SET64, wb_rotr64(x, y))
 
     vmcase(I32_DIV_S) {
         int32_t x = I32(2), y = I32(3);

@@ -31,7 +31,7 @@
     X(T##_AND) X(T##_OR) X(T##_XOR) X(T##_SHL) X(T##_SHR_S) X(T##_SHR_U) X(T##_ROTL)            \
     X(T##_ROTR)                                                                                \
     X(T##_ADD_K) X(T##_MUL_K) X(T##_AND_K) X(T##_OR_K) X(T##_XOR_K) X(T##_SHL_K)                \
-    X(T##_SHR_S_K) X(T##_SHR_U_K)
+    X(T##_SHR_S_K) X(T##_SHR_U_K) X(T##_ROTL_K) X(T##_ROTR_K)
 
 #define WB_FLOAT_OPS(X, T)                                                                     \
     X(T##_EQ) X(T##_NE) X(T##_LT) X(T##_GT) X(T##_LE) X(T##_GE)                                \
