@@ -273,6 +273,15 @@ static bool rootfs_unused(const char *name, const struct stat *st, const wb_imag
     return !manifest_listed(list, n, hex);
 }
 
+static int remove_entry(const char *path, const struct stat *st, wb_error *err)
+{
+    if (S_ISDIR(st->st_mode))
+        return ctr_rm_rf(path, err);
+    if (unlink(path) < 0 && errno != ENOENT)
+        return wb_error_errno(err, errno, "remove %s", path);
+    return 0;
+}
+
 int wb_container_rootfs_prune(wb_image_store *store, uint64_t *reclaimed, wb_error *err)
 {
     _cleanup_free_ char *parent = ctr_strf("%s/rootfs", wb_image_store_root(store));
@@ -303,9 +312,8 @@ int wb_container_rootfs_prune(wb_image_store *store, uint64_t *reclaimed, wb_err
             break;
         }
         uint64_t size = S_ISDIR(st.st_mode) ? disk_usage(path) : (uint64_t)st.st_size;
-        if (S_ISDIR(st.st_mode) ? ctr_rm_rf(path, err) < 0 : unlink(path) < 0 && errno != ENOENT)
-            ret = S_ISDIR(st.st_mode) ? -1 : wb_error_errno(err, errno, "remove %s", path);
-        else if (reclaimed)
+        ret = remove_entry(path, &st, err);
+        if (ret == 0 && reclaimed)
             *reclaimed += size;
     }
     closedir(d);
