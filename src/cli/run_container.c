@@ -233,6 +233,38 @@ int wb_ctr_cli_each(int argc, char **argv, int first, wb_ctr_cli_action act, voi
     return status;
 }
 
+int wb_ctr_cli_each_timed(int argc, char **argv, const char *verb, void (*usage)(FILE *),
+                          wb_ctr_cli_action act)
+{
+    static const struct option longs[] = {{"time", required_argument, NULL, 't'},
+                                          {"timeout", required_argument, NULL, 't'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
+    int timeout = -1, c;
+    optind = 1;
+    while ((c = wb_ctr_cli_getopt(argc, argv, ":t:h", longs)) != -1) {
+        char *end;
+        switch (c) {
+        case 't':
+            timeout = (int)strtol(optarg, &end, 10);
+            if (!*optarg || *end || timeout < 0)
+                return wb_ctr_cli_usage(argv[0], "invalid --time value");
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            return WB_CTR_CLI_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "\"%s\" requires at least 1 argument", verb);
+        return wb_ctr_cli_usage(argv[0], msg);
+    }
+    return wb_ctr_cli_each(argc, argv, optind, act, &timeout);
+}
+
 void wb_ctr_cli_mem_size(uint64_t bytes, char *buf, size_t len)
 {
     static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};

@@ -8,6 +8,7 @@
 
 #include <getopt.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "options.h"
 #include "wasmbox/container.h"
@@ -48,6 +49,10 @@ typedef int (*wb_ctr_cli_action)(const char *id, void *arg, wb_error *err);
  * container is tried, each success prints the name as given, each failure one
  * error line; returns 0 or WB_CTR_CLI_FAIL. */
 int wb_ctr_cli_each(int argc, char **argv, int first, wb_ctr_cli_action act, void *arg);
+/* stop and restart: parses [-t|--time|--timeout N] [-h] CONTAINER... and calls act
+ * for each with arg pointing at the timeout (an int, -1 when not given). */
+int wb_ctr_cli_each_timed(int argc, char **argv, const char *verb, void (*usage)(FILE *),
+                          wb_ctr_cli_action act);
 /* docker's sizes in binary units for memory ("1.5MiB"). */
 void wb_ctr_cli_mem_size(uint64_t bytes, char *buf, size_t len);
 

@@ -40,6 +40,9 @@
 
 /* The root directory: `root`, or the default one. Caller frees. */
 char *ctr_root(const char *root, wb_error *err);
+/* A copy of a JSON array of strings as a NULL-terminated vector (non-strings become
+ * ""); *n gets the count when n is not NULL. NULL when out of memory. */
+char **ctr_strv_from_json(json_t *a, size_t *n);
 /* snprintf that truncates silently (messages are cut to their buffers on purpose). */
 void ctr_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* malloc'd printf; NULL on OOM. */

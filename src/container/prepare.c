@@ -49,26 +49,6 @@ void ctr_runnable_free(ctr_runnable *r)
     memset(r, 0, sizeof *r);
 }
 
-static char **json_to_strv(json_t *a, size_t *n)
-{
-    size_t len = json_array_size(a);
-    char **v = calloc(len + 1, sizeof *v);
-    if (!v)
-        return NULL;
-    for (size_t i = 0; i < len; i++) {
-        const char *s = json_string_value(json_array_get(a, i));
-        if (!(v[i] = strdup(s ? s : ""))) {
-            for (size_t j = 0; j < i; j++)
-                free(v[j]);
-            free(v);
-            return NULL;
-        }
-    }
-    if (n)
-        *n = len;
-    return v;
-}
-
 static int build_argv(const ctr *c, ctr_runnable *r, wb_error *err)
 {
     json_t *argv = json_array();
@@ -76,7 +56,7 @@ static int build_argv(const ctr *c, ctr_runnable *r, wb_error *err)
         return wb_error_oom(err);
     json_array_append(argv, json_object_get(c->config, "Path"));
     json_array_extend(argv, json_object_get(c->config, "Args"));
-    r->argv = json_to_strv(argv, &r->argc);
+    r->argv = ctr_strv_from_json(argv, &r->argc);
     json_decref(argv);
     return r->argv ? 0 : wb_error_oom(err);
 }
@@ -103,7 +83,7 @@ static int build_env(const ctr *c, ctr_runnable *r, wb_error *err)
     if (ret == 0)
         ret = ctr_env_overlay(env, kv, n);
     free(kv);
-    if (ret == 0 && !(r->envp = json_to_strv(env, &r->envc)))
+    if (ret == 0 && !(r->envp = ctr_strv_from_json(env, &r->envc)))
         ret = -1;
     json_decref(env);
     return ret < 0 ? wb_error_oom(err) : 0;

@@ -87,22 +87,6 @@ static char **strv_dup(char *const *v)
     return c;
 }
 
-static char **strv_from_json(json_t *a)
-{
-    size_t n = json_array_size(a);
-    char **v = calloc(n + 1, sizeof *v);
-    for (size_t i = 0; v && i < n; i++) {
-        const char *s = json_string_value(json_array_get(a, i));
-        if (!(v[i] = strdup(s ? s : ""))) {
-            for (size_t j = 0; j < i; j++)
-                free(v[j]);
-            free(v);
-            return NULL;
-        }
-    }
-    return v;
-}
-
 static json_t *strv_to_json(char *const *v)
 {
     json_t *a = json_array();
@@ -148,11 +132,11 @@ static int meta_read(const char *path, ctr_image *im)
     }
     const char *wd = json_string_value(json_object_get(j, "WorkingDir"));
     const char *user = json_string_value(json_object_get(j, "User"));
-    im->ic.entrypoint = strv_from_json(json_object_get(j, "Entrypoint"));
-    im->ic.cmd = strv_from_json(json_object_get(j, "Cmd"));
-    im->ic.env = strv_from_json(json_object_get(j, "Env"));
-    im->ic.labels = strv_from_json(json_object_get(j, "Labels"));
-    im->ic.exposed_ports = strv_from_json(json_object_get(j, "ExposedPorts"));
+    im->ic.entrypoint = ctr_strv_from_json(json_object_get(j, "Entrypoint"), NULL);
+    im->ic.cmd = ctr_strv_from_json(json_object_get(j, "Cmd"), NULL);
+    im->ic.env = ctr_strv_from_json(json_object_get(j, "Env"), NULL);
+    im->ic.labels = ctr_strv_from_json(json_object_get(j, "Labels"), NULL);
+    im->ic.exposed_ports = ctr_strv_from_json(json_object_get(j, "ExposedPorts"), NULL);
     im->ic.workdir = strdup(wd ? wd : "");
     im->ic.user = strdup(user ? user : "");
     json_decref(j);

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -37,6 +38,26 @@ void ctr_fmt(char *buf, size_t len, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, len, fmt, ap);
     va_end(ap);
+}
+
+char **ctr_strv_from_json(json_t *a, size_t *n)
+{
+    size_t len = json_array_size(a);
+    char **v = calloc(len + 1, sizeof *v);
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        const char *s = json_string_value(json_array_get(a, i));
+        if (!(v[i] = strdup(s ? s : ""))) {
+            for (size_t j = 0; j < i; j++)
+                free(v[j]);
+            free(v);
+            return NULL;
+        }
+    }
+    if (n)
+        *n = len;
+    return v;
 }
 
 int ctr_write_all(int fd, const void *buf, size_t len)
